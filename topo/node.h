@@ -1,0 +1,35 @@
+/* node.h — run code and programs inside a node's network namespace.
+ *
+ * Every child: enters the namespace at netns_path with setns(), gets
+ * PR_SET_PDEATHSIG(SIGKILL) unless `persistent`, optionally pins itself to
+ * `cpus`, then runs fn(arg) (its return value is the exit status) or execs
+ * argv. Nothing goes through a shell. The parent owns the pid and reaps it
+ * with node_wait()/node_kill().
+ */
+#ifndef WGB_NODE_H
+#define WGB_NODE_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct node_spawn_opts {
+	bool persistent;            /* survive the parent (new session, no PDEATHSIG) */
+	const char *const *envp;    /* extra NAME=VALUE entries, NULL-terminated */
+	const char *stdout_path;    /* redirect stdout+stderr there (else inherit) */
+	const int *cpus;            /* pin to these CPUs */
+	int n_cpus;
+};
+
+int node_fork(const char *netns_path, int (*fn)(void *arg), void *arg,
+	      const struct node_spawn_opts *o, pid_t *pid);
+int node_exec(const char *netns_path, const char *const argv[],
+	      const struct node_spawn_opts *o, pid_t *pid);
+/* Wait up to timeout seconds (<0: forever); *status is the exit code, or
+ * 128+signal. -ETIMEDOUT if still running. */
+int node_wait(pid_t pid, double timeout, int *status);
+/* SIGTERM, then SIGKILL after grace seconds; reaps it. */
+int node_kill(pid_t pid, double grace);
+/* Enter a namespace in the calling thread. */
+int node_enter(const char *netns_path);
+
+#endif
