@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -196,6 +197,42 @@ static void test_stats(const struct tun_end *ea, const struct tun_end *eb)
 	       (unsigned long long)sa.last_handshake_sec);
 }
 
+/* wg(8) reads the configuration back over the same socket: an independent
+ * check of what set=1 configured. */
+static void test_wg_show(const struct tun_end_cfg *c)
+{
+	const char *argv[] = { "wg", "show", c->ifname, "dump", NULL };
+	char out[1024] = "", fdpath[32], b64[64], ep[INET_ADDRSTRLEN], want[256];
+	ssize_t n, got = 0;
+	pid_t pid;
+	int p[2], st = -1;
+
+	if (access("/usr/bin/wg", X_OK) != 0) {
+		printf("t_tun_live: no wg(8), configuration not read back\n");
+		return;
+	}
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return;
+	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", p[1]);
+	CHECK(node_exec(c->netns_path, argv, &(struct node_spawn_opts){ .stdout_path = fdpath }, &pid) == 0,
+	      "wg show");
+	close(p[1]);
+	while ((n = read(p[0], out + got, sizeof(out) - 1 - got)) > 0)
+		got += n;
+	out[got] = '\0';
+	close(p[0]);
+	CHECK(node_wait(pid, 10, &st) == 0 && st == 0, "wg show status %d", st);
+	sodium_bin2base64(b64, sizeof(b64), c->peer_public_key, 32, sodium_base64_VARIANT_ORIGINAL);
+	CHECK(strstr(out, b64) != NULL, "peer public key in: %s", out);
+	sodium_bin2base64(b64, sizeof(b64), c->private_key, 32, sodium_base64_VARIANT_ORIGINAL);
+	CHECK(!strncmp(out, b64, strlen(b64)), "private key in: %s", out);
+	snprintf(want, sizeof(want), "\t%u\toff\n", (unsigned)c->listen_port);
+	CHECK(strstr(out, want) != NULL, "listen port in: %s", out);
+	snprintf(want, sizeof(want), "\t%s:%u\t", inet_ntop(AF_INET, &c->peer_endpoint.sin_addr, ep, sizeof(ep)), (unsigned)ntohs(c->peer_endpoint.sin_port));
+	CHECK(strstr(out, want) != NULL, "endpoint in: %s", out);
+	CHECK(strstr(out, "\t10.201.0.") && strstr(out, "/32\t"), "allowed IP in: %s", out);
+}
+
 /* Failure paths: each returns an error and leaves nothing. */
 static void test_failures(struct tun_end_cfg *ca)
 {
@@ -316,6 +353,8 @@ int main(void)
 		CHECK(0, "address the tunnel");
 		goto out;
 	}
+	test_wg_show(&ca);
+	test_wg_show(&cb);
 	test_traffic(nsa, nsb);
 	test_stats(&ea, &eb);
 	test_failures(&ca);
