@@ -458,6 +458,11 @@ static int teardown(struct topo *t)
 	unsigned int k, g, n;
 	int ret = 0, r;
 
+	/* Every wireguard-go shuts down at once, not one after the other. */
+	for (k = 0; t->ops && k < t->cfg.tunnels; k++)
+		for (g = 0; g < 2; g++)
+			if (t->st.end[k][g].made && t->tun[k].end[g].pid > 0)
+				kill(t->tun[k].end[g].pid, SIGTERM);
 	for (k = 0; t->ops && k < t->cfg.tunnels; k++)
 		for (g = 0; g < 2; g++) {
 			if (!t->st.end[k][g].made)
