@@ -28,18 +28,26 @@ struct topo_tun {
 struct topo {
 	struct topo_config cfg;
 	const struct tun_ops *ops;     /* NULL with --wg none */
+	const struct tun_ops *wg_ops;  /* the chosen implementation, also none */
 	struct topo_state st;          /* what has been made, as in the state file */
 	struct topo_node_rt node[NODE__COUNT];
 	struct topo_tun *tun;          /* cfg.tunnels of them when ops != NULL */
 	char source_addr[INET_ADDRSTRLEN];
 	char drain_addr[OPTS_TUNNELS_MAX][INET_ADDRSTRLEN];
 	int lock_fd;
+	double t0;                     /* start of topo_up(), for debug timing */
 };
 
 /* Allocate and name everything for cfg (no side effects). */
 int topo_alloc(const struct topo_config *cfg, struct topo **out);
 /* Open node n's namespace fd and route socket if not open yet. */
 int topo_node_open(struct topo *t, enum topo_node_id n);
+/* Record a step in the state file, then honour the test hook and signals. */
+int topo_record(struct topo *t, const char *step);
+int topo_add_addr(struct topo *t, enum topo_node_id n, enum topo_link_role r, unsigned int k,
+		  const char *ifname);
+/* Every tunnel end (topo_tun.c), several at once. */
+int topo_make_tunnels(struct topo *t);
 /* Kill processes, delete namespaces and sockets of a prefix: what the state
  * says and what scanning finds. Adds to the counters. */
 struct topo_sweep_count { unsigned int netns, procs, files; };
