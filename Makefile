@@ -68,6 +68,11 @@ test: unit
 deps:
 	$(Q)ci/install-deps
 
+# `sudo make run`: the README's main command on a fresh Debian/Ubuntu machine:
+# install what is missing, build, run the default suite. RUN_ARGS adds options.
+run: deps wgbench
+	$(Q)./wgbench run $(RUN_ARGS)
+
 bench: wgbench
 	$(Q)tests/bench
 
@@ -79,5 +84,5 @@ install: wgbench
 clean:
 	rm -rf build build-san wgbench
 
-.PHONY: all wgbench unit test deps bench install clean
+.PHONY: all wgbench unit test deps run bench install clean
 -include $(OBJS:.o=.d) $(UNIT_BINS:=.d)
