@@ -1,8 +1,8 @@
 /* topo_tun.c — the tunnels of a testbed: keys, the two ends' configuration
  * (peer endpoint, allowed IPs), and their creation through the tun_ops
  * table. Starting a wireguard-go end is mostly the Go runtime and TUN setup
- * (~10 ms), so the ends are created by a few threads at once; the state
- * file and netlink stay on the calling thread. */
+ * (~10 ms), so the ends of a persistent testbed are created by a few
+ * threads at once; the state file and netlink stay on the calling thread. */
 #include "topo_impl.h"
 #include "topo_plan.h"
 #include "nlx.h"
@@ -78,12 +78,16 @@ static int configure_end(struct topo *t, unsigned int k, int g)
 	return ret;
 }
 
+/* PR_SET_PDEATHSIG fires when the forking THREAD exits, not the process:
+ * an end that must die with its owner is therefore made on the calling
+ * (long-lived) thread; only persistent ends (`topo up`) start in parallel. */
 static void start_batch(struct end_job *jobs, size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		jobs[i].threaded = pthread_create(&jobs[i].thread, NULL, create_end, &jobs[i]) == 0;
+		jobs[i].threaded = jobs[i].cfg.persistent &&
+				   pthread_create(&jobs[i].thread, NULL, create_end, &jobs[i]) == 0;
 }
 
 /* Wait for jobs[0..n), then record and (unless abort) configure them in
