@@ -74,7 +74,7 @@ static bool value_ok(const char *s)
 	if (n == 0 || n > 200)
 		return false;
 	for (i = 0; i < n; i++)
-		if (!(isalnum((unsigned char)s[i]) || strchr(" ._:,/-", s[i])))
+		if (!(isalnum((unsigned char)s[i]) || strchr(" \t._:,/-", s[i])))
 			return false;
 	return true;
 }
