@@ -364,7 +364,10 @@ static struct json_object *parse_json(const char *file, const char *text, size_t
 		why = "the document ends too early";
 		end = len;
 	} else if (jerr != json_tokener_success) {
-		why = json_tokener_error_desc(jerr);   /* end: at the failing character */
+		why = json_tokener_error_desc(jerr);
+		/* json-c may stop on the blank before the failing character */
+		while (end < len && strchr(" \t\r\n", text[end]))
+			end++;
 	} else {
 		why = NULL;
 		while (end < len && strchr(" \t\r\n", text[end]))
