@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sched.h>
+#include <sys/wait.h>
 
 static int failures;
 static char dir[] = "/tmp/t_variant.XXXXXX";
@@ -157,22 +159,46 @@ static void entries(void)
 	       "FILE: set[3].delay_ms: set[2] already sets this on the same node and link");
 }
 
+/* net.core.rmem_max is read-only in a namespace on 6.x, absent before:
+ * either way machine-wide, in two wordings; per namespace on some kernels. */
 static void sysctls(void)
 {
-	expect("sysctl.json", V("{\"node\": \"gw1\", \"sysctl\": \"net.core.netdev_max_backlog\", \"value\": 5000},"
-				"{\"node\": \"host\", \"sysctl\": \"net.ipv4.tcp_congestion_control\", \"value\": \"bbr\"},"
-				"{\"node\": \"gw1\", \"sysctl\": \"kernel.panic\", \"value\": 1},"
-				"{\"node\": \"gw1\", \"sysctl\": \"net.ipv4.ip_forward\"},"
-				"{\"node\": \"gw1\", \"sysctl\": \"net.ipv4.ip_forward\", \"value\": 1.5},"
-				"{\"node\": \"gw1\", \"sysctl\": \"net.ipv4.tcp_rmem\", \"value\": \"1;reboot\"},"
-				"{\"node\": \"gw1\", \"sysctl\": 7, \"value\": 1}"),
+	char probe[64];
+	int in_ns;
+	{
+		pid_t pid = fork();
+		int st = 0;
+
+		if (pid == 0)
+			_exit(unshare(CLONE_NEWNET) ? 9 : access("/proc/sys/net/core/rmem_max", W_OK) == 0 ? 0 :
+			      access("/proc/sys/net/core/rmem_max", F_OK) == 0 ? 3 : 1);
+		waitpid(pid, &st, 0);
+		in_ns = WEXITSTATUS(st);
+	}
+	snprintf(probe, sizeof(probe), "%d", in_ns);
+#define RMEM ",{\"node\": \"gw1\", \"sysctl\": \"net.core.rmem_max\", \"value\": 1048576}"
+#define RMEM_ERR (in_ns == 3 ? "\nFILE: set[7].node: net.core.rmem_max is machine-wide on this kernel (read-only in a network namespace, where it follows the host's value): use node host" : \
+		  in_ns == 1 ? "\nFILE: set[7].node: net.core.rmem_max is machine-wide on this kernel (not per network namespace): use node host" : "")
+	char want[4096];
+	static const char *const base =
 	       "FILE: set[0].node: net.core.netdev_max_backlog is machine-wide on this kernel (not per network namespace): use node host\n"
 	       "FILE: set[1].node: net.ipv4.tcp_congestion_control is per network namespace: node host would change only the host's namespace, not the testbed's; use source, gw1, gw2, drain, gateways or all\n"
 	       "FILE: set[2].sysctl: \"kernel.panic\" is not a networking sysctl name (net.*: lower-case letters, digits, _ -)\n"
 	       "FILE: set[3].value: missing: sysctl needs a value\n"
 	       "FILE: set[4].value: expected an integer or a string, got a fractional number\n"
 	       "FILE: set[5].value: \"1;reboot\" is not a sysctl value (1 to 200 letters, digits, spaces, . _ : , / -)\n"
-	       "FILE: set[6].sysctl: expected a string such as \"net.core.rmem_max\", got an integer");
+	       "FILE: set[6].sysctl: expected a string such as \"net.core.rmem_max\", got an integer";
+
+	snprintf(want, sizeof(want), "%s%s", base, RMEM_ERR);
+	expect("sysctl.json", V("{\"node\": \"gw1\", \"sysctl\": \"net.core.netdev_max_backlog\", \"value\": 5000},"
+				"{\"node\": \"host\", \"sysctl\": \"net.ipv4.tcp_congestion_control\", \"value\": \"bbr\"},"
+				"{\"node\": \"gw1\", \"sysctl\": \"kernel.panic\", \"value\": 1},"
+				"{\"node\": \"gw1\", \"sysctl\": \"net.ipv4.ip_forward\"},"
+				"{\"node\": \"gw1\", \"sysctl\": \"net.ipv4.ip_forward\", \"value\": 1.5},"
+				"{\"node\": \"gw1\", \"sysctl\": \"net.ipv4.tcp_rmem\", \"value\": \"1;reboot\"},"
+				"{\"node\": \"gw1\", \"sysctl\": 7, \"value\": 1}"
+				RMEM), want);
+	(void)probe;
 }
 
 static void values(void)
