@@ -195,8 +195,8 @@ static void print_plan(const struct run_ctx *c)
 	if (c->o->quiet)
 		return;
 	printf("wgbench run: %zu scenario(s) x %zu variant(s) x %u repeat(s) = %zu runs of %d s "
-	       "(+%d s omitted), about %.0f min; seed %llu\n", c->n_sel, variant_count(c->vs),
-	       c->o->repeat, c->n_plan, c->duration, c->omit, ceil(total / 60),
+	       "(+%d s omitted), about %dm%02ds; seed %llu\n", c->n_sel, variant_count(c->vs),
+	       c->o->repeat, c->n_plan, c->duration, c->omit, (int)total / 60, (int)total % 60,
 	       (unsigned long long)c->seed);
 	printf("results: %s\n", c->out_dir);
 	fflush(stdout);
@@ -375,7 +375,10 @@ static void run_all(struct run_ctx *c)
 			free(err);
 			break;
 		}
-		if (run_entry(c, it, err, &entry) == 0) {
+		if (run_entry(c, it, err, &entry) == 0 && run_stop_flag) {
+			/* Cut short by the signal: not a measurement, not kept. */
+			json_object_put(entry);
+		} else if (entry) {
 			if (results_add_run(c->res, entry))
 				wgb_err("%s/results.json could not be written", c->out_dir);
 			c->n_done++;

@@ -6,6 +6,7 @@
 #include <stdint.h>   /* before iperf_api.h, which needs uint64_t */
 #include <iperf_api.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -125,8 +126,39 @@ static int client_child(void *p)
 	return rc < 0 ? 1 : 0;
 }
 
-/* Is anything in pid's namespace listening on TCP port? /proc/<pid>/net shows
- * that process's namespace, so no probing connection is needed. */
+/* Does pid itself hold a listening TCP socket on port? /proc/<pid>/net shows
+ * that process's namespace, so no probing connection is needed (it would end
+ * a one-off server); matching the socket inode against pid's own descriptors
+ * keeps another program on the same port from passing for our server. */
+static bool owns_inode(pid_t pid, unsigned long inode)
+{
+	char dir[64], path[128], link[64], want[48];
+	struct dirent *de;
+	bool found = false;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
+	snprintf(want, sizeof(want), "socket:[%lu]", inode);
+	d = opendir(dir);
+	if (!d)
+		return false;
+	while (!found && (de = readdir(d))) {
+		ssize_t n;
+
+		if (de->d_name[0] == '.')
+			continue;
+		if (util_fmt(path, sizeof(path), "%s/%s", dir, de->d_name))
+			continue;
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n > 0) {
+			link[n] = '\0';
+			found = !strcmp(link, want);
+		}
+	}
+	closedir(d);
+	return found;
+}
+
 static bool listening(pid_t pid, int port)
 {
 	static const char *const files[] = { "tcp", "tcp6" };
@@ -142,9 +174,12 @@ static bool listening(pid_t pid, int port)
 			continue;
 		while (fgets(line, sizeof(line), f)) {
 			unsigned int lport, st;
+			unsigned long inode;
 
-			if (sscanf(line, " %*d: %*[0-9A-Fa-f]:%x %*[0-9A-Fa-f]:%*x %x", &lport, &st) == 2 &&
-			    (int)lport == port && st == 0x0A) {
+			/* sl local rem st tx:rx tr:when retrnsmt uid timeout inode */
+			if (sscanf(line, " %*d: %*[0-9A-Fa-f]:%x %*[0-9A-Fa-f]:%*x %x %*x:%*x %*x:%*x %*x %*u %*u %lu",
+				   &lport, &st, &inode) == 3 &&
+			    (int)lport == port && st == 0x0A && owns_inode(pid, inode)) {
 				fclose(f);
 				return true;
 			}
