@@ -9,7 +9,7 @@ DESTDIR ?=
 PKGS    := libnl-3.0 libnl-route-3.0 libnl-genl-3.0 json-c libsodium gsl libnftables
 CC      ?= cc
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -D_GNU_SOURCE \
+override CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -D_GNU_SOURCE \
            -DHAVE_STDATOMIC_H -Iharness -Itopo \
            -DWGB_DATADIR='"$(DATADIR)"' \
            -DWGB_VERSION='"$(VERSION)"' -DWGB_GITREV='"$(GITREV)"' \
