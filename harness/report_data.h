@@ -92,6 +92,12 @@ int report_gnuplot(const char *dir, const char *script);
 /* A plot template from plots/ (WGB_PLOTS_DIR, ./plots, next to the binary,
  * or the installed data dir); caller frees. */
 int report_template(const char *name, char **out);
+/* A sweep's scaling plots in out_dir from out_dir/<param>-<value>/ (each a
+ * results directory): per variant x scenario, aggregate throughput (median,
+ * interval) and CPU against the value; scaling-*.dat/.gp/.png/.svg. Values
+ * whose directory is missing or unreadable are left out with a warning. */
+int report_scaling_write(const char *out_dir, const char *param, const unsigned int *values,
+			 size_t n_values, bool quiet);
 /* Write a file under dir, atomically. */
 int report_put(const char *dir, const char *name, const char *text, size_t len);
 

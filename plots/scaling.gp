@@ -11,13 +11,14 @@ set yrange [0:*]
 set y2range [0:*]
 set ytics nomirror
 set y2tics
-set key top left
+set key below horizontal
+set offsets graph 0.05, graph 0.05, 0, 0
 set title plottitle noenhanced
-set terminal pngcairo size 900,480 font ",10"
+set terminal pngcairo size 900,520 font ",10"
 set output outbase . ".png"
-plot datafile using 1:2:3:4 with yerrorlines lw 2 pt 7 lc rgb "#4878a8" title "throughput (median, 95% interval)", \
+plot datafile using 1:2:3:4:xtic(1) with yerrorlines lw 2 pt 7 lc rgb "#4878a8" title "throughput (median, 95% interval)", \
      '' using 1:5 axes x1y2 with linespoints lw 2 pt 5 dt 2 lc rgb "#c0392b" title "CPU, all cores", \
      '' using 1:6 axes x1y2 with linespoints lw 2 pt 9 dt 3 lc rgb "#e39b3a" title "tunnel CPU, busiest node"
-set terminal svg size 900,480 dynamic font ",10"
+set terminal svg size 900,520 dynamic font ",10"
 set output outbase . ".svg"
 replot
