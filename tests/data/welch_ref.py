@@ -37,6 +37,7 @@ CASES = {
     # overlapping samples: not significant
     "same": ([1.00, 1.10, 0.95, 1.05], [1.02, 0.98, 1.08, 1.01, 0.97]),
 }
-for name, (a, b) in CASES.items():
-    t, df, p = welch(a, b)
-    print(f"/* {name}: t = {t:.6f}, df = {df:.6f} */ p = {p:.10g}")
+if __name__ == "__main__":
+    for name, (a, b) in CASES.items():
+        t, df, p = welch(a, b)
+        print(f"/* {name}: t = {t:.6f}, df = {df:.6f} */ p = {p:.10g}")
