@@ -34,7 +34,9 @@ static const char style[] =
 	"th,td{border:1px solid #bbb;padding:3px 7px;text-align:right}"
 	"th{background:#eef2f7}td:first-child,th:first-child{text-align:left}"
 	"td.sig{font-weight:bold;color:#a00}td.imp{font-weight:bold;color:#070}"
-	"img{max-width:100%;border:1px solid #ddd;margin:0.3em 0}"
+	"figure{display:inline-block;width:48%;margin:0.3em 0.5%;vertical-align:top}"
+	"figure img{width:100%;border:1px solid #ddd}figcaption{font-size:0.8em;color:#555}"
+	"td{white-space:nowrap}"
 	"pre{background:#f6f6f6;padding:0.5em;overflow:auto;font-size:0.8em}"
 	".legend{font-size:0.85em;color:#444;max-width:60em}";
 
@@ -92,8 +94,11 @@ static void html_table(FILE *f, const struct report_data *d, size_t s)
 
 		fputs("<tr><td>", f);
 		esc(f, c->variant);
-		fprintf(f, "%s</td><td>%zu</td>", v || !strcmp(c->variant, "baseline") ? "" : " (baseline)",
+		fprintf(f, "%s</td><td>%zu", v || !strcmp(c->variant, "baseline") ? "" : " (baseline)",
 			c->n_ok);
+		if (c->n_runs > c->n_ok)
+			fprintf(f, " (%zu failed)", c->n_runs - c->n_ok);
+		fputs("</td>", f);
 		report_fmt_bps(a, sizeof(a), c->n_ok ? c->s.median : NAN);
 		report_fmt_bps(b, sizeof(b), c->n_ok ? c->s.ci95_low : NAN);
 		report_fmt_bps(c2, sizeof(c2), c->n_ok ? c->s.ci95_high : NAN);
@@ -150,7 +155,7 @@ static void html_plots(FILE *f, const struct report_data *d)
 	static const char *const kinds[] = { "throughput-", "cpu-", "drops-", "timeline-", "" };
 	char plots[4096], **names = NULL, **g;
 	struct dirent *e;
-	size_t n = 0, i, k;
+	size_t n = 0, i, k, s;
 	DIR *dir;
 
 	if (util_fmt(plots, sizeof(plots), "%s/plots", d->dir) || !(dir = opendir(plots)))
@@ -171,13 +176,27 @@ static void html_plots(FILE *f, const struct report_data *d)
 	closedir(dir);
 	qsort(names, n, sizeof(*names), name_cmp);
 	fputs("<h2>Plots</h2>\n", f);
+	/* kind by kind, scenarios in the tables' order, then anything else */
 	for (k = 0; k < ARRAY_SIZE(kinds); k++)
-		for (i = 0; i < n; i++) {
-			if (!names[i] || strncmp(names[i], kinds[k], strlen(kinds[k])))
-				continue;
-			html_plot(f, plots, names[i]);
-			free(names[i]);
-			names[i] = NULL;
+		for (s = 0; s <= d->n_scenarios; s++) {
+			char sc[128], want[200];
+
+			if (s < d->n_scenarios) {
+				report_safe_name(sc, sizeof(sc), d->scenarios[s]);
+				snprintf(want, sizeof(want), "%s%s", kinds[k], sc);
+			} else {
+				snprintf(want, sizeof(want), "%s", kinds[k]);
+			}
+			for (i = 0; i < n; i++) {
+				/* "udp" must not take "udp-small": the scenario ends at a dot
+				 * (timelines are timeline-<scenario>.<variant>.png) */
+				if (!names[i] || strncmp(names[i], want, strlen(want)) ||
+				    (s < d->n_scenarios && names[i][strlen(want)] != '.'))
+					continue;
+				html_plot(f, plots, names[i]);
+				free(names[i]);
+				names[i] = NULL;
+			}
 		}
 	free(names);
 }
