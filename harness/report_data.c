@@ -129,7 +129,10 @@ static double cores_reduce(struct json_object *cpu, bool busy)
 	for (i = 0; i < json_object_array_length(cores); i++) {
 		struct json_object *c = json_object_array_get_idx(cores, i);
 
-		x = busy ? 100.0 - num_any(c, k_idle) : num_any(c, k_soft);
+		/* "busy" excludes iowait as well as idle; older data has only idle */
+		x = busy ? num(get(c, "busy")) : num_any(c, k_soft);
+		if (busy && isnan(x))
+			x = 100.0 - num_any(c, k_idle);
 		if (isnan(x))
 			continue;
 		if (isnan(acc))
@@ -156,12 +159,20 @@ double report_run_metric(struct json_object *run, enum report_metric m)
 	case RM_TOP_SOFTIRQ:
 		x = num_any(get(cpu, "top_core"), k_soft);
 		return isnan(x) ? cores_reduce(cpu, false) : x;
+	/* The sampler puts machine totals at the top of `drops` and the same
+	 * counters per node below it: take the totals, never both. */
 	case RM_SOFTNET_DROPS:
-		return sum_keys(drops, k_sn, 0);
+		x = num(get(drops, "softnet_dropped"));
+		return isnan(x) ? sum_keys(drops, k_sn, 0) : x;
 	case RM_IF_DROPS:
-		return sum_keys(drops, k_if, 0);
-	case RM_UDP_BUF_ERRORS:
-		return sum_keys(drops, k_udp, 0);
+		return sum_keys(get(drops, "interfaces") ? get(drops, "interfaces") : drops, k_if, 0);
+	case RM_UDP_BUF_ERRORS: {
+		double r = num(get(drops, "udp_rcvbuf_errors")), w = num(get(drops, "udp_sndbuf_errors"));
+
+		if (isnan(r) && isnan(w))
+			return sum_keys(drops, k_udp, 0);
+		return (isnan(r) ? 0 : r) + (isnan(w) ? 0 : w);
+	}
 	case RM_TUNNEL_CPU:
 		return tunnel_cpu(cpu);
 	case RM_CPU_BUSY:

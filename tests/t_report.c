@@ -77,6 +77,8 @@ static void t_load(void)
 	      "median recomputed from runs[]");
 	CHECK(c->udp && !isnan(c->metric[RM_LOST_PERCENT]) && isnan(c->metric[RM_RETRANSMITS]),
 	      "udp evidence is loss");
+	CHECK(c->metric[RM_UDP_BUF_ERRORS] <= 5, "udp buffer errors counted once (totals, not "
+	      "totals + per node): %g", c->metric[RM_UDP_BUF_ERRORS]);
 	c = report_cell(d, 1, 0);
 	CHECK(c->has_cmp && c->cmp.significant && c->cmp.delta_percent > 10,
 	      "rps-backlog tcp-fwd +20%% is significant: %+.1f%% p %g", c->cmp.delta_percent,

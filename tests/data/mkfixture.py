@@ -17,15 +17,18 @@ def run_entry(rng, variant, scen, rep, base, ok=True):
          "packets_per_s": bps / 8 / 1200 if scen == "udp" else None}
     soft = [rng.uniform(20, 60), rng.uniform(5, 20)]
     e["cpu"] = {"cores": [{"cpu": i, "usr": 10.0, "sys": 20.0, "softirq": s, "irq": 0.5,
-                           "idle": 100 - 30.5 - s} for i, s in enumerate(soft)],
+                           "idle": 100 - 30.5 - s, "busy": 30.5 + s} for i, s in enumerate(soft)],
                 "top_core": {"cpu": 0, "softirq": max(soft)},
-                "nodes": {"gw1": {"tunnel_percent": rng.uniform(40, 90)},
-                          "gw2": {"tunnel_percent": rng.uniform(40, 90)}}}
+                "nodes": {"gw1": {"tunnel_cpu_percent": rng.uniform(40, 90)},
+                          "gw2": {"tunnel_cpu_percent": rng.uniform(40, 90)},
+                          "source": {"tunnel_cpu_percent": None}}}
     e["drops"] = {"softnet_dropped": rng.randint(0, 3), "softnet_squeezed": rng.randint(0, 50),
+                  "softnet_per_cpu": [{"cpu": 0, "processed": 1000, "dropped": 0, "squeezed": 1}],
                   "udp_rcvbuf_errors": rng.randint(0, 5) if scen == "udp" else 0,
                   "udp_sndbuf_errors": 0, "qdisc_drops": 0,
-                  "nodes": {"gw1": {"g1u": {"rx_dropped": rng.randint(0, 2), "tx_dropped": 0}},
-                            "gw2": {"g2u": {"rx_dropped": 0, "tx_dropped": rng.randint(0, 2)}}}}
+                  "interfaces": {"gw1": {"g1u": {"rx_dropped": rng.randint(0, 2), "tx_dropped": 0}},
+                                 "gw2": {"g2u": {"rx_dropped": 0, "tx_dropped": rng.randint(0, 2)}}},
+                  "nodes": {"gw2": {"udp_rcvbuf_errors": 7, "udp_sndbuf_errors": 0}}}
     return e
 
 def write(name, variants, scale, seed, start, fail=None):

@@ -72,5 +72,28 @@ for row in rows:
              r["scenario"] == row["scenario"] and r.get("ok", True) and r.get(key) is not None]
         if v and not close(float(row[key]), statistics.median(v)):
             fail(f"{row['variant']}/{row['scenario']} {key} {row[key]} != {statistics.median(v)}")
+    # evidence from the sampler's objects: the machine totals of `drops`, the
+    # top core of `cpu`, the busiest node's tunnel CPU
+    def med(f):
+        v = [f(r) for r in res["runs"] if r["variant"] == row["variant"] and
+             r["scenario"] == row["scenario"] and r.get("ok", True)]
+        v = [x for x in v if x is not None]
+        return statistics.median(v) if v else None
+    checks = {
+        "softnet_dropped": lambda r: (r.get("drops") or {}).get("softnet_dropped"),
+        "top_core_softirq_percent": lambda r: ((r.get("cpu") or {}).get("top_core") or {}).get("softirq"),
+        "tunnel_cpu_percent": lambda r: max([n["tunnel_cpu_percent"] for n in
+                                             ((r.get("cpu") or {}).get("nodes") or {}).values()
+                                             if n.get("tunnel_cpu_percent") is not None], default=None),
+        "udp_buffer_errors": lambda r: None if not r.get("drops") else
+            (r["drops"].get("udp_rcvbuf_errors") or 0) + (r["drops"].get("udp_sndbuf_errors") or 0),
+    }
+    for key, f in checks.items():
+        m = med(f)
+        if m is None:
+            if row[key] != "":
+                fail(f"{row['variant']}/{row['scenario']} {key} {row[key]} but no data")
+        elif not close(float(row[key]), m):
+            fail(f"{row['variant']}/{row['scenario']} {key} {row[key]} != {m}")
 print(f"recompute: {len(rows)} rows checked, {bad} mismatches")
 sys.exit(1 if bad else 0)
