@@ -57,7 +57,7 @@ $(BUILD)/tests/%: tests/%.c $(LIBOBJS)
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 unit: deps
-	$(Q)CFLAGS="$(SAN_FLAGS)" $(MAKE) --no-print-directory BUILD=build-san build-san/wgbench $(UNIT_SRCS:tests/%.c=build-san/tests/%)
+	$(Q)$(MAKE) --no-print-directory BUILD=build-san CFLAGS="$(SAN_FLAGS)" build-san/wgbench $(UNIT_SRCS:tests/%.c=build-san/tests/%)
 	$(Q)tests/run-unit build-san
 
 # `make test`: the README's test command (root: it installs packages and
