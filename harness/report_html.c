@@ -1,0 +1,245 @@
+/* report_html.c — report.html: one self-contained page (no external
+ * resource: styles inline, plots as base64 PNG data URIs) with the run's
+ * metadata, the summary tables and every plot, readable offline. */
+#include "report_data.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+#include <sodium.h>
+
+static void esc(FILE *f, const char *s)
+{
+	for (; s && *s; s++) {
+		switch (*s) {
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '&': fputs("&amp;", f); break;
+		case '"': fputs("&quot;", f); break;
+		case '\'': fputs("&#39;", f); break;
+		default: fputc(*s, f);
+		}
+	}
+}
+
+static const char style[] =
+	"body{font-family:sans-serif;max-width:1200px;margin:1em auto;padding:0 1em;color:#222}"
+	"table{border-collapse:collapse;margin:0.5em 0 1.5em;font-size:0.9em}"
+	"th,td{border:1px solid #bbb;padding:3px 7px;text-align:right}"
+	"th{background:#eef2f7}td:first-child,th:first-child{text-align:left}"
+	"td.sig{font-weight:bold;color:#a00}td.imp{font-weight:bold;color:#070}"
+	"figure{display:inline-block;width:48%;margin:0.3em 0.5%;vertical-align:top}"
+	"figure img{width:100%;border:1px solid #ddd}figcaption{font-size:0.8em;color:#555}"
+	"td{white-space:nowrap}"
+	"pre{background:#f6f6f6;padding:0.5em;overflow:auto;font-size:0.8em}"
+	".legend{font-size:0.85em;color:#444;max-width:60em}";
+
+/* run.json's scalar fields as a two-column table; the rest (variants,
+ * read-back knobs) pretty-printed under <details>. */
+static void html_meta(FILE *f, const struct report_data *d)
+{
+	fputs("<h2>Run</h2>\n", f);
+	if (!d->run || !json_object_is_type(d->run, json_type_object)) {
+		fputs("<p>No run.json in this directory.</p>\n", f);
+		return;
+	}
+	fputs("<table>\n", f);
+	json_object_object_foreach(d->run, k, v) {
+		if (json_object_is_type(v, json_type_object) || json_object_is_type(v, json_type_array))
+			continue;
+		fputs("<tr><th>", f);
+		esc(f, k);
+		fputs("</th><td style=\"text-align:left\">", f);
+		esc(f, json_object_get_string(v));
+		fputs("</td></tr>\n", f);
+	}
+	fputs("</table>\n", f);
+	json_object_object_foreach(d->run, k2, v2) {
+		if (!json_object_is_type(v2, json_type_object) && !json_object_is_type(v2, json_type_array))
+			continue;
+		fputs("<details><summary>", f);
+		esc(f, k2);
+		fputs("</summary><pre>", f);
+		esc(f, json_object_to_json_string_ext(v2, JSON_C_TO_STRING_PRETTY |
+						     JSON_C_TO_STRING_NOSLASHESCAPE));
+		fputs("</pre></details>\n", f);
+	}
+}
+
+static void html_table(FILE *f, const struct report_data *d, size_t s)
+{
+	static const char *const hdr[] = { "variant", "n", "median", "95% interval", "CV %",
+		"Δ vs baseline", "p", "significant?", NULL, "top core %soft", "softnet drops",
+		"interface drops", "UDP buffer errors", "tunnel CPU % (busiest node)" };
+	char a[32], b[32], c2[32];
+	size_t v, k;
+
+	fputs("<h3>", f);
+	esc(f, d->scenarios[s]);
+	fputs("</h3>\n<table><tr>", f);
+	for (k = 0; k < ARRAY_SIZE(hdr); k++)
+		fprintf(f, "<th>%s</th>", hdr[k] ? hdr[k] :
+			!strncmp(d->scenarios[s], "udp", 3) ? "loss %" : "retransmits");
+	fputs("</tr>\n", f);
+	for (v = 0; v < d->n_variants; v++) {
+		const struct report_cell *c = report_cell(d, v, s);
+		const enum report_metric ev[] = { c->udp ? RM_LOST_PERCENT : RM_RETRANSMITS,
+			RM_TOP_SOFTIRQ, RM_SOFTNET_DROPS, RM_IF_DROPS, RM_UDP_BUF_ERRORS, RM_TUNNEL_CPU };
+
+		fputs("<tr><td>", f);
+		esc(f, c->variant);
+		fprintf(f, "%s</td><td>%zu", v || !strcmp(c->variant, "baseline") ? "" : " (baseline)",
+			c->n_ok);
+		if (c->n_runs > c->n_ok)
+			fprintf(f, " (%zu failed)", c->n_runs - c->n_ok);
+		fputs("</td>", f);
+		report_fmt_bps(a, sizeof(a), c->n_ok ? c->s.median : NAN);
+		report_fmt_bps(b, sizeof(b), c->n_ok ? c->s.ci95_low : NAN);
+		report_fmt_bps(c2, sizeof(c2), c->n_ok ? c->s.ci95_high : NAN);
+		fprintf(f, "<td>%s</td><td>%s – %s</td>", a, b, c2);
+		report_fmt_num(a, sizeof(a), c->n_ok ? c->s.cv_percent : NAN, 1);
+		fprintf(f, "<td>%s</td>", a);
+		if (c->has_cmp)
+			fprintf(f, "<td class=\"%s\">%+.1f%%</td><td>%.3g</td><td>%s</td>",
+				!c->cmp.significant ? "" : c->cmp.delta_percent < 0 ? "sig" : "imp",
+				c->cmp.delta_percent, c->cmp.p_value, c->cmp.significant ? "yes" : "no");
+		else
+			fputs("<td>–</td><td>–</td><td>–</td>", f);
+		for (k = 0; k < ARRAY_SIZE(ev); k++) {
+			report_fmt_num(a, sizeof(a), c->metric[ev[k]],
+				       ev[k] == RM_RETRANSMITS || ev[k] == RM_SOFTNET_DROPS ||
+				       ev[k] == RM_IF_DROPS || ev[k] == RM_UDP_BUF_ERRORS ? 0 : 1);
+			fprintf(f, "<td>%s</td>", a);
+		}
+		fputs("</tr>\n", f);
+	}
+	fputs("</table>\n", f);
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void html_plot(FILE *f, const char *plots, const char *name)
+{
+	char path[4096], *png = NULL, *b64 = NULL;
+	size_t len, b64len;
+
+	if (util_fmt(path, sizeof(path), "%s/%s", plots, name) || util_read_file(path, &png, &len))
+		return;
+	b64len = sodium_base64_encoded_len(len, sodium_base64_VARIANT_ORIGINAL);
+	b64 = malloc(b64len);
+	if (b64) {
+		sodium_bin2base64(b64, b64len, (const unsigned char *)png, len,
+				  sodium_base64_VARIANT_ORIGINAL);
+		fputs("<figure><img alt=\"", f);
+		esc(f, name);
+		fprintf(f, "\" src=\"data:image/png;base64,%s\"><figcaption>plots/", b64);
+		esc(f, name);
+		fputs(" (and .svg, .gp, .dat beside it)</figcaption></figure>\n", f);
+	}
+	free(b64);
+	free(png);
+}
+
+/* Every PNG under plots/, in name order, grouped by kind (throughput first). */
+static void html_plots(FILE *f, const struct report_data *d)
+{
+	static const char *const kinds[] = { "throughput-", "cpu-", "drops-", "timeline-", "" };
+	char plots[4096], **names = NULL, **g;
+	struct dirent *e;
+	size_t n = 0, i, k, s;
+	DIR *dir;
+
+	if (util_fmt(plots, sizeof(plots), "%s/plots", d->dir) || !(dir = opendir(plots)))
+		return;
+	while ((e = readdir(dir))) {
+		size_t l = strlen(e->d_name);
+
+		if (l < 5 || strcmp(e->d_name + l - 4, ".png"))
+			continue;
+		g = realloc(names, (n + 1) * sizeof(*names));
+		if (!g)
+			break;
+		names = g;
+		if (!(names[n] = strdup(e->d_name)))
+			break;
+		n++;
+	}
+	closedir(dir);
+	qsort(names, n, sizeof(*names), name_cmp);
+	fputs("<h2>Plots</h2>\n", f);
+	/* kind by kind, scenarios in the tables' order, then anything else */
+	for (k = 0; k < ARRAY_SIZE(kinds); k++)
+		for (s = 0; s <= d->n_scenarios; s++) {
+			char sc[128], want[200];
+
+			if (s < d->n_scenarios) {
+				report_safe_name(sc, sizeof(sc), d->scenarios[s]);
+				snprintf(want, sizeof(want), "%s%s", kinds[k], sc);
+			} else {
+				snprintf(want, sizeof(want), "%s", kinds[k]);
+			}
+			for (i = 0; i < n; i++) {
+				/* "udp" must not take "udp-small": the scenario ends at a dot
+				 * (timelines are timeline-<scenario>.<variant>.png) */
+				if (!names[i] || strncmp(names[i], want, strlen(want)) ||
+				    (s < d->n_scenarios && names[i][strlen(want)] != '.'))
+					continue;
+				html_plot(f, plots, names[i]);
+				free(names[i]);
+				names[i] = NULL;
+			}
+		}
+	free(names);
+}
+
+int report_html_write(const struct report_data *d)
+{
+	char *buf = NULL, *md = NULL;
+	size_t len = 0, s;
+	FILE *f;
+	int ret;
+
+	if (sodium_init() < 0)
+		return -EIO;
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return -errno;
+	fprintf(f, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+		"<title>wgbench report: ");
+	esc(f, d->dir);
+	fprintf(f, "</title><style>%s</style></head><body>\n<h1>wgbench report</h1>\n<p>", style);
+	esc(f, d->dir);
+	fputs("</p>\n<h2>Throughput and evidence</h2>\n", f);
+	for (s = 0; s < d->n_scenarios; s++)
+		html_table(f, d, s);
+	/* the legend is the same text as summary.md's */
+	ret = report_table_md(d, &md);
+	if (!ret) {
+		const char *leg = strstr(md, "Throughput is the receiver side");
+
+		fputs("<p class=\"legend\">", f);
+		esc(f, leg ? leg : "");
+		fputs("</p>\n", f);
+	}
+	free(md);
+	html_plots(f, d);
+	html_meta(f, d);
+	fputs("</body></html>\n", f);
+	if (fclose(f)) {
+		free(buf);
+		return -errno;
+	}
+	if (!ret)
+		ret = report_put(d->dir, "report.html", buf, len);
+	free(buf);
+	return ret;
+}

@@ -1,0 +1,141 @@
+/* report_scaling.c — the scaling plots of a sweep (the paper's Figures 4, 6
+ * and 8): for every variant x scenario found in the sweep's results
+ * directories, throughput and CPU against the swept value. */
+#include "report_data.h"
+#include "util.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *xlabel(const char *param)
+{
+	if (!strcmp(param, "flows"))
+		return "TCP flows (one tunnel)";
+	if (!strcmp(param, "tunnels"))
+		return "tunnels (one flow per tunnel)";
+	return "value";
+}
+
+static int scaling_one(const char *out, const char *param, struct report_data **ds,
+		       const unsigned int *values, size_t nv, const char *variant,
+		       const char *scenario, bool *gp)
+{
+	char vn[128], sc[128], base[300], dat[320], hdr[1024], path[4096], *buf = NULL, *t = NULL;
+	char *text = NULL;
+	size_t len = 0, i, v, s, rows = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int r = 0;
+
+	if (!f)
+		return -errno;
+	fprintf(f, "# %s median_mbps ci95_low_mbps ci95_high_mbps cpu_busy_percent "
+		"tunnel_cpu_percent n  (variant %s, scenario %s)\n", param, variant, scenario);
+	for (i = 0; i < nv; i++) {
+		const struct report_cell *c;
+
+		if (!ds[i])
+			continue;
+		for (v = 0; v < ds[i]->n_variants && strcmp(ds[i]->variants[v], variant); v++)
+			;
+		for (s = 0; s < ds[i]->n_scenarios && strcmp(ds[i]->scenarios[s], scenario); s++)
+			;
+		if (v == ds[i]->n_variants || s == ds[i]->n_scenarios)
+			continue;
+		c = report_cell(ds[i], v, s);
+		if (!c->n_ok)
+			continue;
+		/* gnuplot reads "NaN" as missing: an absent CPU column draws no point */
+		fprintf(f, "%u %.6f %.6f %.6f %.3f %.3f %zu\n", values[i], c->s.median / 1e6,
+			c->s.ci95_low / 1e6, c->s.ci95_high / 1e6, c->metric[RM_CPU_BUSY],
+			c->metric[RM_TUNNEL_CPU], c->n_ok);
+		rows++;
+	}
+	if (fclose(f)) {
+		free(buf);
+		return -errno;
+	}
+	if (!rows)
+		goto out;
+	report_safe_name(vn, sizeof(vn), variant);
+	report_safe_name(sc, sizeof(sc), scenario);
+	snprintf(base, sizeof(base), "scaling-%s-%s", vn, sc);
+	snprintf(dat, sizeof(dat), "%s.dat", base);
+	if ((r = report_put(out, dat, buf, len)) || (r = report_template("scaling.gp", &t)))
+		goto out;
+	snprintf(hdr, sizeof(hdr), "datafile = '%s'\noutbase = '%s'\nplottitle = '%s, %s: throughput "
+		 "and CPU against %s'\nxlabel_text = '%s'\n", dat, base, vn, sc, param, xlabel(param));
+	r = -ENOMEM;
+	if (asprintf(&text, "# drawn by wgbench sweep from plots/scaling.gp\n%s%s", hdr, t) < 0) {
+		text = NULL;
+		goto out;
+	}
+	snprintf(path, sizeof(path), "%s.gp", base);
+	if ((r = report_put(out, path, text, strlen(text))) || !*gp)
+		goto out;
+	r = report_gnuplot(out, path);
+	if (r == -ENOENT) {
+		wgb_warn("gnuplot not found: %s/%s written, no image", out, path);
+		*gp = false;
+		r = 0;
+	}
+out:
+	free(buf);
+	free(t);
+	free(text);
+	return r;
+}
+
+int report_scaling_write(const char *out_dir, const char *param, const unsigned int *values,
+			 size_t n_values, bool quiet)
+{
+	struct report_data **ds = calloc(n_values ? n_values : 1, sizeof(*ds));
+	char dir[4096];
+	bool gp = true;
+	size_t i, v, s, made = 0;
+	int ret = 0, r;
+
+	if (!ds)
+		return -ENOMEM;
+	for (i = 0; i < n_values; i++) {
+		if (util_fmt(dir, sizeof(dir), "%s/%s-%u", out_dir, param, values[i]) ||
+		    report_data_load(dir, &ds[i]))
+			wgb_warn("sweep: %s left out of the scaling plot", dir);
+	}
+	/* every variant x scenario seen in any of the directories, once */
+	for (i = 0; i < n_values; i++) {
+		if (!ds[i])
+			continue;
+		for (v = 0; v < ds[i]->n_variants; v++)
+			for (s = 0; s < ds[i]->n_scenarios; s++) {
+				size_t j, k, l;
+				bool seen = false;
+
+				for (j = 0; j < i && !seen; j++)
+					for (k = 0; ds[j] && k < ds[j]->n_variants && !seen; k++)
+						for (l = 0; l < ds[j]->n_scenarios && !seen; l++)
+							seen = !strcmp(ds[j]->variants[k], ds[i]->variants[v]) &&
+							       !strcmp(ds[j]->scenarios[l], ds[i]->scenarios[s]);
+				if (seen)
+					continue;
+				r = scaling_one(out_dir, param, ds, values, n_values, ds[i]->variants[v],
+						ds[i]->scenarios[s], &gp);
+				if (r)
+					ret = r;
+				else
+					made++;
+			}
+	}
+	for (i = 0; i < n_values; i++)
+		report_data_free(ds[i]);
+	free(ds);
+	if (!made && !ret) {
+		wgb_err("sweep: no results directory under %s to plot", out_dir);
+		return -ENOENT;
+	}
+	if (!quiet && !ret)
+		fprintf(stderr, "wgbench: wrote %s/scaling-*.{dat,gp,png,svg}\n", out_dir);
+	return ret;
+}

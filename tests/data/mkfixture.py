@@ -1,0 +1,57 @@
+#!/usr/bin/env python3
+"""Writes the fixture results directories under tests/data/ (committed; rerun
+to regenerate). The shape follows DESIGN.md's runs[]; the numbers are made up
+for tests of the report layer only and are labelled so in run.json."""
+import json, os, random
+
+SCEN = ["tcp-fwd", "udp", "tcp-single"]
+
+def run_entry(rng, variant, scen, rep, base, ok=True):
+    bps = rng.gauss(base, base * 0.03)
+    e = {"variant": variant, "scenario": scen, "repeat": rep, "ok": ok,
+         "error": None if ok else "iperf3: control socket closed",
+         "throughput_bps": bps if ok else None, "sender_bps": bps * 1.01 if ok else None,
+         "retransmits": None if scen == "udp" else rng.randint(0, 40),
+         "lost_percent": round(rng.uniform(0, 2), 3) if scen == "udp" else None,
+         "jitter_ms": 0.05 if scen == "udp" else None,
+         "packets_per_s": bps / 8 / 1200 if scen == "udp" else None}
+    soft = [rng.uniform(20, 60), rng.uniform(5, 20)]
+    e["cpu"] = {"cores": [{"cpu": i, "usr": 10.0, "sys": 20.0, "softirq": s, "irq": 0.5,
+                           "idle": 100 - 30.5 - s, "busy": 30.5 + s} for i, s in enumerate(soft)],
+                "top_core": {"cpu": 0, "softirq": max(soft)},
+                "nodes": {"gw1": {"tunnel_cpu_percent": rng.uniform(40, 90)},
+                          "gw2": {"tunnel_cpu_percent": rng.uniform(40, 90)},
+                          "source": {"tunnel_cpu_percent": None}}}
+    e["drops"] = {"softnet_dropped": rng.randint(0, 3), "softnet_squeezed": rng.randint(0, 50),
+                  "softnet_per_cpu": [{"cpu": 0, "processed": 1000, "dropped": 0, "squeezed": 1}],
+                  "udp_rcvbuf_errors": rng.randint(0, 5) if scen == "udp" else 0,
+                  "udp_sndbuf_errors": 0, "qdisc_drops": 0,
+                  "interfaces": {"gw1": {"g1u": {"rx_dropped": rng.randint(0, 2), "tx_dropped": 0}},
+                                 "gw2": {"g2u": {"rx_dropped": 0, "tx_dropped": rng.randint(0, 2)}}},
+                  "nodes": {"gw2": {"udp_rcvbuf_errors": 7, "udp_sndbuf_errors": 0}}}
+    return e
+
+def write(name, variants, scale, seed, start, fail=None):
+    rng = random.Random(seed)
+    d = os.path.join(os.path.dirname(__file__), name)
+    os.makedirs(d, exist_ok=True)
+    runs = []
+    base = {"tcp-fwd": 900e6, "udp": 600e6, "tcp-single": 450e6}
+    for rep in range(3):
+        for vi, v in enumerate(variants):
+            for s in SCEN:
+                bps = base[s] * scale * (1.2 if vi == 1 and s == "tcp-fwd" else 1.0)
+                runs.append(run_entry(rng, v, s, rep, bps, ok=(fail != (v, s, rep))))
+    json.dump({"schema": "wgbench.results/1", "runs": runs, "summary": []},
+              open(os.path.join(d, "results.json"), "w"), indent=1)
+    json.dump({"note": "FIXTURE for unit tests, not a measurement", "host": "fixture",
+               "start_time": start, "end_time": start + 120, "backend": "netns",
+               "variants": [{"name": v, "sha256": "0" * 64} for v in variants],
+               "scenarios": [{"name": s} for s in SCEN]},
+              open(os.path.join(d, "run.json"), "w"), indent=1)
+
+write("results-a", ["baseline", "rps-backlog"], 1.0, 1, 1763776800, fail=("rps-backlog", "udp", 2))
+write("results-b", ["baseline", "rps-backlog"], 1.0, 2, 1763780400)
+write("results-half", ["baseline", "rps-backlog"], 0.5, 3, 1763784000)
+write("results-one", ["kernel-6.1"], 1.0, 4, 1763776800)
+write("results-one-new", ["kernel-6.6"], 0.9, 5, 1763863200)
