@@ -9,6 +9,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
@@ -89,7 +90,7 @@ static int redirect_output(const char *path)
 
 /* The child's setup, in order. Returns 0 or {step, errno} in *r. */
 static int child_setup(const char *netns_path, const struct node_spawn_opts *o,
-		       pid_t parent, struct child_report *r)
+		       bool fn_mode, pid_t parent, struct child_report *r)
 {
 	int e;
 
@@ -122,7 +123,7 @@ static int child_setup(const char *netns_path, const struct node_spawn_opts *o,
 			return -1;
 		}
 	}
-	if (o && (e = set_env(o->envp))) {
+	if (o && fn_mode && (e = set_env(o->envp))) {
 		r->step = STEP_ENV;
 		r->err = e;
 		return -1;
@@ -143,8 +144,74 @@ static void child_fail(int fd, const struct child_report *r)
 	_exit(127);
 }
 
+/* What an exec child needs, made before fork(): a child of a threaded
+ * process must not allocate (another thread may have held the allocator's
+ * lock at the fork — ASan's allocator has no fork handler), so it gets a
+ * resolved path and a finished environment and only calls execve(). */
+struct exec_prep {
+	char *path;          /* NULL: not found on PATH */
+	char **envp;
+};
+
+static void exec_prep_free(struct exec_prep *x)
+{
+	free(x->path);
+	free(x->envp);
+}
+
+static char *resolve_path(const char *prog)
+{
+	const char *dirs = getenv("PATH"), *p, *end;
+	char buf[4096];
+
+	if (strchr(prog, '/'))
+		return strdup(prog);
+	for (p = dirs ? dirs : "/usr/local/bin:/usr/bin:/bin"; *p; p = *end ? end + 1 : end) {
+		end = strchrnul(p, ':');
+		if (end == p || util_fmt(buf, sizeof(buf), "%.*s/%s", (int)(end - p), p, prog))
+			continue;
+		if (access(buf, X_OK) == 0)
+			return strdup(buf);
+	}
+	return NULL;
+}
+
+static bool env_overridden(const char *entry, const char *const *extra)
+{
+	size_t n = strcspn(entry, "=");
+
+	for (; extra && *extra; extra++)
+		if (!strncmp(*extra, entry, n) && (*extra)[n] == '=')
+			return true;
+	return false;
+}
+
+static int exec_prep_make(const char *prog, const char *const *extra, struct exec_prep *x)
+{
+	size_t n = 0, m = 0, i = 0;
+
+	x->path = resolve_path(prog);
+	while (environ && environ[n])
+		n++;
+	while (extra && extra[m])
+		m++;
+	x->envp = calloc(n + m + 1, sizeof(*x->envp));
+	if (!x->envp)
+		return -ENOMEM;
+	for (size_t k = 0; k < n; k++)
+		if (!env_overridden(environ[k], extra))
+			x->envp[i++] = environ[k];
+	for (size_t k = 0; k < m; k++) {
+		if (!strchr(extra[k], '=') || extra[k][0] == '=')
+			return -EINVAL;
+		x->envp[i++] = (char *)extra[k];
+	}
+	return 0;
+}
+
 static int spawn(const char *netns_path, int (*fn)(void *), void *arg,
-		 const char *const argv[], const struct node_spawn_opts *o, pid_t *pidp)
+		 const char *const argv[], const struct node_spawn_opts *o,
+		 const struct exec_prep *x, pid_t *pidp)
 {
 	struct child_report r = { 0, 0 };
 	pid_t parent = getpid(), pid;
@@ -164,15 +231,16 @@ static int spawn(const char *netns_path, int (*fn)(void *), void *arg,
 	}
 	if (pid == 0) {
 		close(p[0]);
-		if (child_setup(netns_path, o, parent, &r) < 0)
+		if (child_setup(netns_path, o, fn != NULL, parent, &r) < 0)
 			child_fail(p[1], &r);
 		if (fn) {
 			close(p[1]);
 			_exit(fn(arg) & 0xff);
 		}
-		execvp(argv[0], (char *const *)argv);
+		if (x->path)
+			execve(x->path, (char *const *)argv, x->envp);
 		r.step = STEP_EXEC;
-		r.err = errno;
+		r.err = x->path ? errno : ENOENT;
 		child_fail(p[1], &r);
 	}
 	close(p[1]);
@@ -199,15 +267,22 @@ int node_fork(const char *netns_path, int (*fn)(void *arg), void *arg,
 {
 	if (!fn || !pid)
 		return -EINVAL;
-	return spawn(netns_path, fn, arg, NULL, o, pid);
+	return spawn(netns_path, fn, arg, NULL, o, NULL, pid);
 }
 
 int node_exec(const char *netns_path, const char *const argv[],
 	      const struct node_spawn_opts *o, pid_t *pid)
 {
+	struct exec_prep x = { NULL, NULL };
+	int ret;
+
 	if (!argv || !argv[0] || !pid)
 		return -EINVAL;
-	return spawn(netns_path, NULL, NULL, argv, o, pid);
+	ret = exec_prep_make(argv[0], o ? o->envp : NULL, &x);
+	if (ret == 0)
+		ret = spawn(netns_path, NULL, NULL, argv, o, &x, pid);
+	exec_prep_free(&x);
+	return ret;
 }
 
 static int pidfd_open_compat(pid_t pid)
