@@ -96,7 +96,8 @@ int state_to_json(const struct topo_state *s, char **out)
 	ret = ends_to_json(s, ends);
 	if (ret)
 		goto out;
-	*out = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+	*out = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+							       JSON_C_TO_STRING_NOSLASHESCAPE));
 	ret = *out ? 0 : -ENOMEM;
 out:
 	json_object_put(o);

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,7 +161,7 @@ static void pause_if_asked(const char *step, const char *suffix)
 
 /* A step has made something: record it, then honour the test hook and
  * any SIGINT/SIGTERM that arrived meanwhile. */
-static int record(struct topo *t, const char *step)
+int topo_record(struct topo *t, const char *step)
 {
 	int ret;
 
@@ -169,7 +170,7 @@ static int record(struct topo *t, const char *step)
 	ret = state_save(&t->st);
 	if (ret)
 		return ret;
-	wgb_debug("step %s done", step);
+	wgb_debug("step %s done at %.1f ms", step, (util_now_mono() - t->t0) * 1e3);
 	pause_if_asked(step, "");
 	if (up_signal) {
 		wgb_err("interrupted by signal %d after step %s; removing what was made", (int)up_signal, step);
@@ -229,7 +230,7 @@ static int make_node(struct topo *t, enum topo_node_id n)
 			ret = -errno;
 	}
 	snprintf(step, sizeof(step), "netns-%s", topo_node_name(n));
-	ret2 = record(t, step);
+	ret2 = topo_record(t, step);
 	return ret ? ret : ret2;
 }
 
@@ -243,10 +244,10 @@ static int make_link(struct topo *t, const char *step, enum topo_node_id a, enum
 		ret = nlx_link_set(t->node[b].nl, t->node[b].ifname[rb], 0, true);
 	if (ret)
 		return ret;
-	return record(t, step);
+	return topo_record(t, step);
 }
 
-static int add_addr(struct topo *t, enum topo_node_id n, enum topo_link_role r, unsigned int k,
+int topo_add_addr(struct topo *t, enum topo_node_id n, enum topo_link_role r, unsigned int k,
 		    const char *ifname)
 {
 	struct in_addr a;
@@ -269,74 +270,16 @@ static int add_addresses(struct topo *t)
 	int ret;
 
 	for (i = 0; i < ARRAY_SIZE(plan); i++) {
-		ret = add_addr(t, plan[i].n, plan[i].r, 0, t->node[plan[i].n].ifname[plan[i].r]);
+		ret = topo_add_addr(t, plan[i].n, plan[i].r, 0, t->node[plan[i].n].ifname[plan[i].r]);
 		if (ret)
 			return ret;
 	}
 	for (k = 0; k < t->cfg.tunnels; k++) {
-		ret = add_addr(t, NODE_DRAIN, LINK_LAN, k, t->node[NODE_DRAIN].ifname[LINK_LAN]);
+		ret = topo_add_addr(t, NODE_DRAIN, LINK_LAN, k, t->node[NODE_DRAIN].ifname[LINK_LAN]);
 		if (ret)
 			return ret;
 	}
-	return record(t, "addresses");
-}
-
-/* Fill the end of tunnel k at gateway g (0: gw1, 1: gw2). */
-static void end_cfg(struct topo *t, unsigned int k, int g, const uint8_t priv[TUN_KEY_LEN],
-		    const uint8_t peer_pub[TUN_KEY_LEN], struct tun_end_cfg *c)
-{
-	enum topo_node_id me = g ? NODE_GW2 : NODE_GW1, peer = g ? NODE_GW1 : NODE_GW2;
-	unsigned int plen;
-
-	memset(c, 0, sizeof(*c));
-	c->netns_path = t->node[me].path;
-	c->ifname = t->tun[k].ifname[g];
-	c->listen_port = topo_plan_port(k);
-	memcpy(c->private_key, priv, TUN_KEY_LEN);
-	memcpy(c->peer_public_key, peer_pub, TUN_KEY_LEN);
-	c->peer_endpoint.sin_family = AF_INET;
-	c->peer_endpoint.sin_port = htons(topo_plan_port(k));
-	topo_plan_addr(peer, LINK_UNDERLAY, 0, &c->peer_endpoint.sin_addr, &plen);
-	if (g == 0) /* gw1 reaches drain address k, and gw2's tunnel address */
-		topo_plan_addr(NODE_DRAIN, LINK_LAN, k, &c->allowed[0].addr, &plen);
-	else        /* gw2 reaches the whole source lan */
-		c->allowed[0].addr = topo_plan_ip(10, 101, 0, 0);
-	c->allowed[0].cidr = g == 0 ? 32 : 24;
-	topo_plan_addr(peer, LINK_TUNNEL, k, &c->allowed[1].addr, &plen);
-	c->allowed[1].cidr = 32;
-	c->n_allowed = 2;
-	c->persistent = t->cfg.persistent;
-}
-
-static int make_tunnel(struct topo *t, unsigned int k)
-{
-	uint8_t priv[2][TUN_KEY_LEN], pub[2][TUN_KEY_LEN];
-	struct tun_end_cfg c;
-	char step[32];
-	int g, ret;
-
-	ret = tun_generate_keypair(priv[0], pub[0]);
-	if (!ret)
-		ret = tun_generate_keypair(priv[1], pub[1]);
-	for (g = 0; g < 2 && !ret; g++) {
-		enum topo_node_id gw = g ? NODE_GW2 : NODE_GW1;
-
-		end_cfg(t, k, g, priv[g], pub[!g], &c);
-		ret = t->ops->create_end(&c, &t->tun[k].end[g]);
-		explicit_bzero(&c, sizeof(c));
-		if (ret)
-			break;
-		t->st.end[k][g].made = true;
-		t->st.end[k][g].pid = t->tun[k].end[g].pid;
-		snprintf(step, sizeof(step), "tunnel%u-%s", k, topo_node_name(gw));
-		ret = record(t, step);
-		if (!ret)
-			ret = add_addr(t, gw, LINK_TUNNEL, k, t->tun[k].ifname[g]);
-		if (!ret)
-			ret = nlx_link_set(t->node[gw].nl, t->tun[k].ifname[g], TOPO_TUNNEL_MTU, true);
-	}
-	explicit_bzero(priv, sizeof(priv));
-	return ret;
+	return topo_record(t, "addresses");
 }
 
 static int add_routes_tunnels(struct topo *t)
@@ -380,7 +323,7 @@ static int add_routes(struct topo *t)
 		if (!ret)
 			ret = nlx_route_add(t->node[NODE_GW2].nl, 0, topo_plan_ip(10, 101, 0, 0), 24, &gw, NULL);
 	}
-	return ret ? ret : record(t, "routes");
+	return ret ? ret : topo_record(t, "routes");
 }
 
 /* ---- up and down ---- */
@@ -417,47 +360,86 @@ static int resolve_wg(struct topo *t)
 	t->cfg.wg = ops->kind;
 	if (ops->kind != TUN_NONE)
 		t->ops = ops;
-	ret = ops->version(t->st.wg_version, sizeof(t->st.wg_version));
-	if (ret)
-		wgb_err("%s: cannot read its version: %s", ops->name, strerror(-ret));
-	return ret;
+	t->wg_ops = ops;
+	return 0;
 }
 
+/* The version of wireguard-go is a program run (~10 ms): it runs on its own
+ * thread while the namespaces are built. */
+struct version_job {
+	const struct tun_ops *ops;
+	char buf[96];
+	int ret;
+	pthread_t thread;
+	bool threaded;
+};
+
+static void *read_version(void *arg)
+{
+	struct version_job *v = arg;
+
+	v->ret = v->ops->version(v->buf, sizeof(v->buf));
+	return NULL;
+}
+
+static int finish_version(struct topo *t, struct version_job *v)
+{
+	if (v->threaded)
+		pthread_join(v->thread, NULL);
+	else
+		read_version(v);
+	if (v->ret) {
+		wgb_err("%s: cannot read its version: %s", v->ops->name, strerror(-v->ret));
+		return v->ret;
+	}
+	snprintf(t->st.wg_version, sizeof(t->st.wg_version), "%s", v->buf);
+	return 0;
+}
+
+/* The gateways first, so that their tunnel ends (wireguard-go's start-up
+ * is most of the time) come up while the rest is built. */
 static int build(struct topo *t)
 {
-	static const char *const links[] = { "lan1", "underlay", "lan2" };
-	unsigned int n, k;
-	int ret;
+	static const enum topo_node_id order[] = { NODE_GW1, NODE_GW2, NODE_SOURCE, NODE_DRAIN };
+	unsigned int n;
+	int ret = 0, r;
 
-	for (n = 0; n < NODE__COUNT; n++) {
-		ret = make_node(t, (enum topo_node_id)n);
-		if (ret)
-			return ret;
+	for (n = 0; n < ARRAY_SIZE(order) && !ret; n++) {
+		ret = make_node(t, order[n]);
+		if (!ret && order[n] == NODE_GW2 && t->ops)
+			ret = topo_tunnels_start(t);
 	}
-	ret = make_link(t, links[0], NODE_GW1, NODE_SOURCE, LINK_LAN, LINK_LAN);
 	if (!ret)
-		ret = make_link(t, links[1], NODE_GW1, NODE_GW2, LINK_UNDERLAY, LINK_UNDERLAY);
+		ret = make_link(t, "lan1", NODE_GW1, NODE_SOURCE, LINK_LAN, LINK_LAN);
 	if (!ret)
-		ret = make_link(t, links[2], NODE_GW2, NODE_DRAIN, LINK_LAN, LINK_LAN);
+		ret = make_link(t, "underlay", NODE_GW1, NODE_GW2, LINK_UNDERLAY, LINK_UNDERLAY);
+	if (!ret)
+		ret = make_link(t, "lan2", NODE_GW2, NODE_DRAIN, LINK_LAN, LINK_LAN);
 	if (!ret)
 		ret = add_addresses(t);
-	for (k = 0; t->ops && k < t->cfg.tunnels && !ret; k++)
-		ret = make_tunnel(t, k);
+	r = topo_tunnels_finish(t, ret != 0);
+	if (!ret && t->ops)
+		ret = r;
 	if (!ret)
 		ret = add_routes(t);
-	if (ret)
-		return ret;
-	t->st.complete = true;
-	return record(t, "done");
+	return ret;
 }
 
 /* Remove what t made, then whatever scanning finds of its prefix. */
 static int teardown(struct topo *t)
 {
 	struct topo_sweep_count c = { 0 };
+	double t0 = util_now_mono();
 	unsigned int k, g, n;
 	int ret = 0, r;
 
+	/* The namespaces go with everything in them: wireguard-go's graceful
+	 * exit (~30 ms each) would only remove its socket, which destroy_end()
+	 * removes anyway. So SIGKILL, all at once. */
+	for (k = 0; t->ops && k < t->cfg.tunnels; k++)
+		for (g = 0; g < 2; g++)
+			if (t->st.end[k][g].made && t->tun[k].end[g].pid > 0)
+				kill(t->tun[k].end[g].pid, SIGKILL);
 	for (k = 0; t->ops && k < t->cfg.tunnels; k++)
 		for (g = 0; g < 2; g++) {
 			if (!t->st.end[k][g].made)
@@ -474,7 +456,9 @@ static int teardown(struct topo *t)
 			close(t->node[n].fd);
 		t->node[n].fd = -1;
 	}
+	wgb_debug("teardown: tunnel ends and sockets closed at %.1f ms", (util_now_mono() - t0) * 1e3);
 	r = topo_sweep(t->cfg.prefix, &t->st, &c);
+	wgb_debug("teardown: swept at %.1f ms", (util_now_mono() - t0) * 1e3);
 	if (r && !ret)
 		ret = r;
 	memset(t->st.netns_made, 0, sizeof(t->st.netns_made));
@@ -504,8 +488,9 @@ static void signals(bool install, struct sigaction old[2])
 int topo_up(const struct topo_config *cfg, struct topo **out)
 {
 	struct sigaction old[2];
+	struct version_job vj = { 0 };
 	struct topo *t = NULL;
-	int ret, sig = 0;
+	int ret, ret2, sig = 0;
 
 	*out = NULL;
 	if (geteuid() != 0) {
@@ -528,11 +513,21 @@ int topo_up(const struct topo_config *cfg, struct topo **out)
 	if (ret)
 		goto fail;
 	t->st.owner = getpid();
+	t->t0 = util_now_mono();
 	t->st.created = util_now_wall();
 	signals(true, old);
+	vj.ops = t->wg_ops;
+	vj.threaded = pthread_create(&vj.thread, NULL, read_version, &vj) == 0;
 	ret = state_save(&t->st);
 	if (!ret)
 		ret = build(t);
+	ret2 = finish_version(t, &vj);
+	if (!ret)
+		ret = ret2;
+	if (!ret) {
+		t->st.complete = true;
+		ret = topo_record(t, "done");
+	}
 	if (ret)
 		teardown(t);
 	sig = up_signal;

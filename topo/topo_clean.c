@@ -10,10 +10,12 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -40,25 +42,79 @@ static bool gone(pid_t pid)
 	return zombie;
 }
 
-static void wait_gone(pid_t pid, double secs)
-{
-	double deadline = util_now_mono() + secs;
+struct pid_list {
+	pid_t *pid;
+	size_t n, cap;
+};
 
-	while (!gone(pid) && util_now_mono() < deadline)
-		nanosleep(&(struct timespec){ .tv_nsec = 2 * 1000 * 1000 }, NULL);
+static int pid_add(struct pid_list *l, pid_t pid)
+{
+	pid_t *grown;
+	size_t i;
+
+	if (pid <= 0 || pid == getpid())
+		return 0;
+	for (i = 0; i < l->n; i++)
+		if (l->pid[i] == pid)
+			return 0;
+	if (l->n == l->cap) {
+		grown = realloc(l->pid, (l->cap ? l->cap * 2 : 16) * sizeof(*grown));
+		if (!grown)
+			return -ENOMEM;
+		l->pid = grown;
+		l->cap = l->cap ? l->cap * 2 : 16;
+	}
+	l->pid[l->n++] = pid;
+	return 0;
 }
 
-/* SIGTERM, then SIGKILL after a grace period. */
-static void stop_process(pid_t pid, struct topo_sweep_count *c)
+/* Wait until every pid is gone or the deadline passes; true if all are. */
+static bool wait_all_gone(const struct pid_list *l, double secs)
 {
-	if (pid <= 0 || pid == getpid() || kill(pid, SIGTERM) < 0)
-		return;
-	wait_gone(pid, KILL_GRACE);
-	if (!gone(pid)) {
-		kill(pid, SIGKILL);
-		wait_gone(pid, KILL_GRACE);
+	double deadline = util_now_mono() + secs;
+	size_t i;
+
+	for (;;) {
+		for (i = 0; i < l->n && gone(l->pid[i]); i++)
+			;
+		if (i == l->n)
+			return true;
+		if (util_now_mono() >= deadline)
+			return false;
+		nanosleep(&(struct timespec){ .tv_nsec = 1000 * 1000 }, NULL);
 	}
-	c->procs++;
+}
+
+/* SIGTERM to all at once, then SIGKILL to whoever is left after a grace
+ * period: N processes cost one grace period, not N. */
+static void stop_all(const struct pid_list *l, struct topo_sweep_count *c)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (kill(l->pid[i], SIGTERM) == 0)
+			c->procs++;
+	if (wait_all_gone(l, KILL_GRACE))
+		return;
+	for (i = 0; i < l->n; i++)
+		if (!gone(l->pid[i]))
+			kill(l->pid[i], SIGKILL);
+	wait_all_gone(l, KILL_GRACE);
+}
+
+static int read_small(const char *path, char *buf, size_t len)
+{
+	ssize_t r;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	r = read(fd, buf, len - 1);
+	close(fd);
+	if (r < 0)
+		return -EIO;
+	buf[r] = '\0';
+	return 0;
 }
 
 /* "<prefix>g1t<digits>" or "<prefix>g2t<digits>" followed by end. */
@@ -100,17 +156,47 @@ out:
 	return hit;
 }
 
-static void stop_wireguard_go(const char *prefix, struct topo_sweep_count *c)
-{
-	struct dirent *de;
-	DIR *d = opendir("/proc");
+struct ns_id {
+	dev_t dev;
+	ino_t ino;
+};
 
+/* One pass over /proc: processes in one of the namespaces, and
+ * wireguard-go processes serving one of the prefix's interfaces. */
+static int find_processes(const char *prefix, const struct ns_id *ns, size_t n_ns, struct pid_list *l)
+{
+	char path[64], comm[32];
+	struct dirent *de;
+	struct stat st;
+	size_t i;
+	DIR *d;
+	int ret = 0;
+
+	d = opendir("/proc");
 	if (!d)
-		return;
-	while ((de = readdir(d)))
-		if (de->d_name[0] >= '1' && de->d_name[0] <= '9' && serves_prefix(prefix, de->d_name))
-			stop_process((pid_t)atoi(de->d_name), c);
+		return -errno;
+	while ((de = readdir(d)) && !ret) {
+		bool inside = false;
+
+		if (de->d_name[0] < '1' || de->d_name[0] > '9' || strlen(de->d_name) > 10)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%.10s/ns/net", de->d_name);
+		if (stat(path, &st) == 0)
+			for (i = 0; i < n_ns && !inside; i++)
+				inside = st.st_ino == ns[i].ino && st.st_dev == ns[i].dev;
+		if (inside) {
+			ret = pid_add(l, (pid_t)atoi(de->d_name));
+			continue;
+		}
+		/* comm first: cheaper than the whole command line. */
+		snprintf(path, sizeof(path), "/proc/%.10s/comm", de->d_name);
+		if (read_small(path, comm, sizeof(comm)) || strcmp(comm, "wireguard-go\n"))
+			continue;
+		if (serves_prefix(prefix, de->d_name))
+			ret = pid_add(l, (pid_t)atoi(de->d_name));
+	}
 	closedir(d);
+	return ret;
 }
 
 /* Files of dir named <tunnel name><suffix>. */
@@ -137,13 +223,15 @@ static void remove_files(const char *dir, const char *prefix, const char *suffix
 
 int topo_sweep(const char *prefix, const struct topo_state *st, struct topo_sweep_count *c)
 {
-	char name[64];
-	pid_t *pids = NULL;
-	size_t np, i;
+	struct ns_id ns[NODE__COUNT];
+	struct pid_list pids = { 0 };
+	char name[64], path[256];
+	struct stat sb;
+	size_t n_ns = 0;
 	unsigned int n, k, g;
 	int ret = 0, r;
 
-	/* Recorded processes first, checked to still be wireguard-go. */
+	/* Recorded processes, checked to still be wireguard-go of this prefix. */
 	for (k = 0; st && k < st->tunnels; k++)
 		for (g = 0; g < 2; g++) {
 			char pid[16];
@@ -152,17 +240,22 @@ int topo_sweep(const char *prefix, const struct topo_state *st, struct topo_swee
 				continue;
 			snprintf(pid, sizeof(pid), "%d", (int)st->end[k][g].pid);
 			if (serves_prefix(prefix, pid))
-				stop_process(st->end[k][g].pid, c);
+				pid_add(&pids, st->end[k][g].pid);
 		}
-	stop_wireguard_go(prefix, c);
+	for (n = 0; n < NODE__COUNT; n++) {
+		if (topo_plan_netns(prefix, (enum topo_node_id)n, name, sizeof(name)) ||
+		    netns_path(name, path, sizeof(path)) || stat(path, &sb))
+			continue;
+		ns[n_ns].dev = sb.st_dev;
+		ns[n_ns].ino = sb.st_ino;
+		n_ns++;
+	}
+	ret = find_processes(prefix, ns, n_ns, &pids);
+	stop_all(&pids, c);
+	free(pids.pid);
 	for (n = 0; n < NODE__COUNT; n++) {
 		if (topo_plan_netns(prefix, (enum topo_node_id)n, name, sizeof(name)) || !netns_exists(name))
 			continue;
-		if (!netns_pids(name, &pids, &np))
-			for (i = 0; i < np; i++)
-				stop_process(pids[i], c);
-		free(pids);
-		pids = NULL;
 		r = netns_delete(name);
 		if (r && !ret)
 			ret = r;

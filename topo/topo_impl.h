@@ -11,6 +11,7 @@
 #include "tun.h"
 
 struct nlx;
+struct topo_tun_work;
 
 struct topo_node_rt {
 	char netns[32];
@@ -28,18 +29,31 @@ struct topo_tun {
 struct topo {
 	struct topo_config cfg;
 	const struct tun_ops *ops;     /* NULL with --wg none */
+	const struct tun_ops *wg_ops;  /* the chosen implementation, also none */
 	struct topo_state st;          /* what has been made, as in the state file */
 	struct topo_node_rt node[NODE__COUNT];
 	struct topo_tun *tun;          /* cfg.tunnels of them when ops != NULL */
 	char source_addr[INET_ADDRSTRLEN];
 	char drain_addr[OPTS_TUNNELS_MAX][INET_ADDRSTRLEN];
+	struct topo_tun_work *tun_work; /* ends being made, between start and finish */
 	int lock_fd;
+	double t0;                     /* start of topo_up(), for debug timing */
 };
 
 /* Allocate and name everything for cfg (no side effects). */
 int topo_alloc(const struct topo_config *cfg, struct topo **out);
 /* Open node n's namespace fd and route socket if not open yet. */
 int topo_node_open(struct topo *t, enum topo_node_id n);
+/* Record a step in the state file, then honour the test hook and signals. */
+int topo_record(struct topo *t, const char *step);
+int topo_add_addr(struct topo *t, enum topo_node_id n, enum topo_link_role r, unsigned int k,
+		  const char *ifname);
+/* The tunnel ends (topo_tun.c): start creates the first few on threads
+ * (the gateways' namespaces must exist) and returns; finish waits for them,
+ * records them, gives them addresses, MTU and link state, and makes the
+ * rest. With abort it only waits and records, for a teardown. */
+int topo_tunnels_start(struct topo *t);
+int topo_tunnels_finish(struct topo *t, bool abort);
 /* Kill processes, delete namespaces and sockets of a prefix: what the state
  * says and what scanning finds. Adds to the counters. */
 struct topo_sweep_count { unsigned int netns, procs, files; };
