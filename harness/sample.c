@@ -2,6 +2,7 @@
  * CLOCK_MONOTONIC deadlines, snapshots into flat vectors (sample_int.h).
  * Timeline rows and the summary are in sample_out.c. */
 #include "sample.h"
+#include "node.h"
 #include "sample_int.h"
 #include "sample_thread.h"
 #include "topo.h"
@@ -405,8 +406,10 @@ static void *thread_main(void *arg)
 		stop = s->stop;
 		pthread_mutex_unlock(&s->mu);
 		/* a stop still takes a last snapshot: the window's end is covered */
+		node_gate_hold();
 		take(s, &cur);
 		record(s, &cur);
+		node_gate_release();
 	}
 out:
 	snap_free(&cur);

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -36,6 +37,19 @@ static const char *step_name(int step)
 	case STEP_EXEC: return "execute";
 	}
 	return "start";
+}
+
+/* Process-wide by nature: fork() copies the whole process. */
+static pthread_rwlock_t node_gate = PTHREAD_RWLOCK_INITIALIZER;
+
+void node_gate_hold(void)
+{
+	pthread_rwlock_rdlock(&node_gate);
+}
+
+void node_gate_release(void)
+{
+	pthread_rwlock_unlock(&node_gate);
 }
 
 struct child_report {
@@ -221,7 +235,10 @@ static int spawn(const char *netns_path, int (*fn)(void *), void *arg,
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return -errno;
 	fflush(NULL);
+	pthread_rwlock_wrlock(&node_gate);
 	pid = fork();
+	if (pid != 0)
+		pthread_rwlock_unlock(&node_gate);
 	if (pid < 0) {
 		int e = errno;
 
@@ -230,6 +247,8 @@ static int spawn(const char *netns_path, int (*fn)(void *), void *arg,
 		return -e;
 	}
 	if (pid == 0) {
+		/* The copy is write-locked by a thread that does not exist here. */
+		pthread_rwlock_init(&node_gate, NULL);
 		close(p[0]);
 		if (child_setup(netns_path, o, fn != NULL, parent, &r) < 0)
 			child_fail(p[1], &r);

@@ -29,6 +29,14 @@ int node_exec(const char *netns_path, const char *const argv[],
 int node_wait(pid_t pid, double timeout, int *status);
 /* SIGTERM, then SIGKILL after grace seconds; reaps it. */
 int node_kill(pid_t pid, double grace);
+/* The fork gate. A child that runs code (node_fork) may allocate, and a
+ * fork() taken while another thread is inside the allocator leaves that lock
+ * held in the child for ever (ASan's allocator has no fork handler). A thread
+ * that allocates while forks may happen (the sampler) holds the gate around
+ * that work; every fork here waits for it. */
+void node_gate_hold(void);
+void node_gate_release(void);
+
 /* Enter a namespace in the calling thread. */
 int node_enter(const char *netns_path);
 
