@@ -396,26 +396,30 @@ static int finish_version(struct topo *t, struct version_job *v)
 	return 0;
 }
 
+/* The gateways first, so that their tunnel ends (wireguard-go's start-up
+ * is most of the time) come up while the rest is built. */
 static int build(struct topo *t)
 {
-	static const char *const links[] = { "lan1", "underlay", "lan2" };
+	static const enum topo_node_id order[] = { NODE_GW1, NODE_GW2, NODE_SOURCE, NODE_DRAIN };
 	unsigned int n;
-	int ret;
+	int ret = 0, r;
 
-	for (n = 0; n < NODE__COUNT; n++) {
-		ret = make_node(t, (enum topo_node_id)n);
-		if (ret)
-			return ret;
+	for (n = 0; n < ARRAY_SIZE(order) && !ret; n++) {
+		ret = make_node(t, order[n]);
+		if (!ret && order[n] == NODE_GW2 && t->ops)
+			ret = topo_tunnels_start(t);
 	}
-	ret = make_link(t, links[0], NODE_GW1, NODE_SOURCE, LINK_LAN, LINK_LAN);
 	if (!ret)
-		ret = make_link(t, links[1], NODE_GW1, NODE_GW2, LINK_UNDERLAY, LINK_UNDERLAY);
+		ret = make_link(t, "lan1", NODE_GW1, NODE_SOURCE, LINK_LAN, LINK_LAN);
 	if (!ret)
-		ret = make_link(t, links[2], NODE_GW2, NODE_DRAIN, LINK_LAN, LINK_LAN);
+		ret = make_link(t, "underlay", NODE_GW1, NODE_GW2, LINK_UNDERLAY, LINK_UNDERLAY);
+	if (!ret)
+		ret = make_link(t, "lan2", NODE_GW2, NODE_DRAIN, LINK_LAN, LINK_LAN);
 	if (!ret)
 		ret = add_addresses(t);
+	r = topo_tunnels_finish(t, ret != 0);
 	if (!ret && t->ops)
-		ret = topo_make_tunnels(t);
+		ret = r;
 	if (!ret)
 		ret = add_routes(t);
 	return ret;

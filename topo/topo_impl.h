@@ -11,6 +11,7 @@
 #include "tun.h"
 
 struct nlx;
+struct topo_tun_work;
 
 struct topo_node_rt {
 	char netns[32];
@@ -34,6 +35,7 @@ struct topo {
 	struct topo_tun *tun;          /* cfg.tunnels of them when ops != NULL */
 	char source_addr[INET_ADDRSTRLEN];
 	char drain_addr[OPTS_TUNNELS_MAX][INET_ADDRSTRLEN];
+	struct topo_tun_work *tun_work; /* ends being made, between start and finish */
 	int lock_fd;
 	double t0;                     /* start of topo_up(), for debug timing */
 };
@@ -46,8 +48,12 @@ int topo_node_open(struct topo *t, enum topo_node_id n);
 int topo_record(struct topo *t, const char *step);
 int topo_add_addr(struct topo *t, enum topo_node_id n, enum topo_link_role r, unsigned int k,
 		  const char *ifname);
-/* Every tunnel end (topo_tun.c), several at once. */
-int topo_make_tunnels(struct topo *t);
+/* The tunnel ends (topo_tun.c): start creates the first few on threads
+ * (the gateways' namespaces must exist) and returns; finish waits for them,
+ * records them, gives them addresses, MTU and link state, and makes the
+ * rest. With abort it only waits and records, for a teardown. */
+int topo_tunnels_start(struct topo *t);
+int topo_tunnels_finish(struct topo *t, bool abort);
 /* Kill processes, delete namespaces and sockets of a prefix: what the state
  * says and what scanning finds. Adds to the counters. */
 struct topo_sweep_count { unsigned int netns, procs, files; };

@@ -78,16 +78,23 @@ static int configure_end(struct topo *t, unsigned int k, int g)
 	return ret;
 }
 
-/* Create jobs[0..n) at once, then record and configure them in order.
- * Every end that was made is in t->st on return, so a teardown finds it. */
-static int run_batch(struct topo *t, struct end_job *jobs, size_t n)
+static void start_batch(struct end_job *jobs, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		jobs[i].threaded = pthread_create(&jobs[i].thread, NULL, create_end, &jobs[i]) == 0;
+}
+
+/* Wait for jobs[0..n), then record and (unless abort) configure them in
+ * order. Every end that was made is in t->st on return, so a teardown
+ * finds it. */
+static int finish_batch(struct topo *t, struct end_job *jobs, size_t n, bool abort)
 {
 	char step[32];
 	size_t i;
 	int ret = 0;
 
-	for (i = 0; i < n; i++)
-		jobs[i].threaded = n > 1 && pthread_create(&jobs[i].thread, NULL, create_end, &jobs[i]) == 0;
 	for (i = 0; i < n; i++) {
 		if (jobs[i].threaded)
 			pthread_join(jobs[i].thread, NULL);
@@ -103,48 +110,90 @@ static int run_batch(struct topo *t, struct end_job *jobs, size_t n)
 		}
 		t->st.end[j->k][j->g].made = true;
 		t->st.end[j->k][j->g].pid = t->tun[j->k].end[j->g].pid;
-		if (ret)
+		if (ret || abort)
 			continue;
 		snprintf(step, sizeof(step), "tunnel%u-%s", j->k, j->g ? "gw2" : "gw1");
 		ret = topo_record(t, step);
 	}
-	for (i = 0; i < n && !ret; i++)
+	for (i = 0; i < n && !ret && !abort; i++)
 		ret = configure_end(t, jobs[i].k, jobs[i].g);
 	return ret;
 }
 
-int topo_make_tunnels(struct topo *t)
+struct topo_tun_work {
+	uint8_t (*priv)[2][TUN_KEY_LEN];
+	uint8_t (*pub)[2][TUN_KEY_LEN];
+	struct end_job jobs[TOPO_PARALLEL_ENDS];
+	unsigned int next;            /* first end not started yet */
+	size_t running;               /* jobs started, not finished */
+};
+
+static void work_free(struct topo *t, struct topo_tun_work *w)
 {
-	uint8_t (*priv)[2][TUN_KEY_LEN] = NULL, (*pub)[2][TUN_KEY_LEN] = NULL;
-	struct end_job *jobs = NULL;
-	unsigned int k, total = 2 * t->cfg.tunnels, i, n;
-	int ret = -ENOMEM;
+	if (!w)
+		return;
+	if (w->priv)
+		explicit_bzero(w->priv, t->cfg.tunnels * sizeof(*w->priv));
+	free(w->priv);
+	free(w->pub);
+	free(w);
+}
 
-	priv = calloc(t->cfg.tunnels, sizeof(*priv));
-	pub = calloc(t->cfg.tunnels, sizeof(*pub));
-	jobs = calloc(TOPO_PARALLEL_ENDS, sizeof(*jobs));
-	if (!priv || !pub || !jobs)
-		goto out;
-	for (k = 0, ret = 0; k < t->cfg.tunnels && !ret; k++) {
-		ret = tun_generate_keypair(priv[k][0], pub[k][0]);
+/* Start the next batch of ends (up to TOPO_PARALLEL_ENDS). */
+static void start_next(struct topo *t, struct topo_tun_work *w)
+{
+	unsigned int total = 2 * t->cfg.tunnels, j, e;
+
+	w->running = total - w->next < TOPO_PARALLEL_ENDS ? total - w->next : TOPO_PARALLEL_ENDS;
+	for (j = 0; j < w->running; j++) {
+		e = w->next + j;
+		w->jobs[j] = (struct end_job){ .t = t, .k = e / 2, .g = (int)(e % 2) };
+		end_cfg(t, e / 2, (int)(e % 2), w->priv[e / 2][e % 2], w->pub[e / 2][!(e % 2)], &w->jobs[j].cfg);
+	}
+	w->next += (unsigned int)w->running;
+	start_batch(w->jobs, w->running);
+}
+
+int topo_tunnels_start(struct topo *t)
+{
+	struct topo_tun_work *w;
+	unsigned int k;
+	int ret = 0;
+
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	w->priv = calloc(t->cfg.tunnels, sizeof(*w->priv));
+	w->pub = calloc(t->cfg.tunnels, sizeof(*w->pub));
+	if (!w->priv || !w->pub)
+		ret = -ENOMEM;
+	for (k = 0; k < t->cfg.tunnels && !ret; k++) {
+		ret = tun_generate_keypair(w->priv[k][0], w->pub[k][0]);
 		if (!ret)
-			ret = tun_generate_keypair(priv[k][1], pub[k][1]);
+			ret = tun_generate_keypair(w->priv[k][1], w->pub[k][1]);
 	}
-	for (i = 0; i < total && !ret; i += n) {
-		n = total - i < TOPO_PARALLEL_ENDS ? total - i : TOPO_PARALLEL_ENDS;
-		for (unsigned int j = 0; j < n; j++) {
-			unsigned int e = i + j;
+	if (ret) {
+		work_free(t, w);
+		return ret;
+	}
+	start_next(t, w);
+	t->tun_work = w;
+	return 0;
+}
 
-			jobs[j] = (struct end_job){ .t = t, .k = e / 2, .g = (int)(e % 2) };
-			end_cfg(t, e / 2, (int)(e % 2), priv[e / 2][e % 2], pub[e / 2][!(e % 2)], &jobs[j].cfg);
-		}
-		ret = run_batch(t, jobs, n);
+int topo_tunnels_finish(struct topo *t, bool abort)
+{
+	struct topo_tun_work *w = t->tun_work;
+	int ret;
+
+	if (!w)
+		return abort ? 0 : -EINVAL;
+	ret = finish_batch(t, w->jobs, w->running, abort);
+	while (!ret && !abort && w->next < 2 * t->cfg.tunnels) {
+		start_next(t, w);
+		ret = finish_batch(t, w->jobs, w->running, false);
 	}
-out:
-	if (priv)
-		explicit_bzero(priv, t->cfg.tunnels * sizeof(*priv));
-	free(priv);
-	free(pub);
-	free(jobs);
+	work_free(t, w);
+	t->tun_work = NULL;
 	return ret;
 }

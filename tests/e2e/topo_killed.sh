@@ -18,7 +18,7 @@ for step in netns-gw2 lan1 tunnel0-gw1 tunnel1-gw2-unrecorded routes; do
 	up_paused "$step"
 	kill -9 "$pid"
 	wait "$pid" 2>/dev/null
-	ip netns list | grep -q "^${PFX}source" || fail "$step: nothing was built before the kill"
+	ip netns list | grep -q "^${PFX}gw1" || fail "$step: nothing was built before the kill"
 	case $step in tunnel*)
 		pgrep -f "wireguard-go -f ${PFX}g" >/dev/null || fail "$step: no wireguard-go before cleanup" ;;
 	esac
@@ -34,12 +34,7 @@ for step in netns-gw2 lan1 tunnel0-gw1 tunnel1-gw2-unrecorded routes; do
 	ok "cleanup after kill -9 at $step"
 done
 
-# Without --prefix, cleanup finds the testbed by its state file.
-up_paused tunnel0-gw2
-kill -9 "$pid"
-wait "$pid" 2>/dev/null
-expect_exit 0 "$WGBENCH" cleanup
-echo "$OUT" | grep -q "cleanup $PFX" || fail "cleanup without --prefix skipped $PFX: $OUT"
-no_leftovers
+# (`cleanup` without --prefix is not tested here: on a shared machine it
+# would also remove the testbeds of other tests running at the same time.)
 rm -f "$log"
 ok "topo_killed"

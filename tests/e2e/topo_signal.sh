@@ -6,7 +6,7 @@ command -v wireguard-go >/dev/null || skip "wireguard-go is not installed"
 log=/tmp/wgb-e2e-topo_signal.$$.log
 
 for sig in TERM INT; do
-	for step in netns-drain tunnel0-gw1 tunnel0-gw2-unrecorded; do
+	for step in netns-gw1 lan1 tunnel0-gw1 tunnel0-gw2-unrecorded; do
 		WGB_TEST_PAUSE_AFTER=$step "$WGBENCH" topo up --wg wireguard-go --prefix "$PFX" 2>"$log" &
 		pid=$!
 		poll 20 grep -q "paused after $step" "$log" || fail "no pause after $step: $(cat "$log")"
