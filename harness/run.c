@@ -361,8 +361,8 @@ static void progress_line(struct run_ctx *c, const struct run_item *it, struct j
 		snprintf(extra, sizeof(extra), "retransmits %lld", (long long)json_object_get_int64(v));
 	}
 	json_object_object_get_ex(e, "throughput_bps", &v);
-	fprintf(c->tty, "[%zu/%zu] %-12s %-10s r%-2u %10.1f Mbit/s  %-18s ETA %dm%02ds\n", c->n_done,
-	       c->n_plan, vname, it->scenario->name, it->repeat, json_object_get_double(v) / 1e6,
+	fprintf(c->tty, "[%*zu/%zu] %-12s %-10s r%-2u %10.1f Mbit/s  %-18s ETA %dm%02ds\n",
+		snprintf(NULL, 0, "%zu", c->n_plan), c->n_done, c->n_plan, vname, it->scenario->name, it->repeat, json_object_get_double(v) / 1e6,
 	       extra, (int)eta / 60, (int)eta % 60);
 	fflush(c->tty);
 }
