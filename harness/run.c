@@ -219,9 +219,13 @@ static int bring_up(struct run_ctx *c, unsigned int tunnels)
 	ret = topo_up(&cfg, &c->topo);
 	if (ret)
 		c->topo = NULL;
-	else if (!c->o->quiet)
+	else if (c->o->quiet)
+		;
+	else if (topo_wg(c->topo) == TUN_NONE)
+		fprintf(c->tty, "testbed up: no tunnel (--wg none: the lans routed over the underlay)\n");
+	else
 		fprintf(c->tty, "testbed up: %s, %u tunnel(s), %s\n", opts_wg_name(topo_wg(c->topo)),
-		       topo_tunnels(c->topo), topo_wg_version(c->topo));
+			topo_tunnels(c->topo), topo_wg_version(c->topo));
 	return ret;
 }
 
