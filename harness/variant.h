@@ -44,4 +44,8 @@ void variant_applied_free(struct variant_applied *a);
 
 int variant_restore_host(const char *prefix, bool quiet);
 
+/* CPUs a `cpus` knob gave this node (enum topo_node_id) for the processes
+ * the run starts there (iperf3); 0 when the variant does not pin it. */
+size_t variant_node_cpus(const struct variant_applied *a, int node, int *cpus, size_t max);
+
 #endif

@@ -1,0 +1,417 @@
+/* knob.c — the knob table and what its rows share: error lists, records,
+ * JSON value checks, and file access from inside a network namespace. */
+#include "knob.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const struct knob_ops *const table[] = {
+	&knob_sysctl_ops,
+	&knob_mtu_ops, &knob_txqueuelen_ops, &knob_queues_ops, &knob_offloads_ops,
+	&knob_qdisc_ops, &knob_delay_ops,
+	&knob_rps_cpus_ops, &knob_xps_cpus_ops, &knob_rps_flow_cnt_ops, &knob_threaded_napi_ops,
+	&knob_loss_ops, &knob_mss_clamp_ops, &knob_block_icmp_ops, &knob_port_spread_ops,
+	&knob_cpus_ops,
+};
+
+const struct knob_ops *const *knob_table(size_t *n)
+{
+	*n = ARRAY_SIZE(table);
+	return table;
+}
+
+const struct knob_ops *knob_find(const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(table); i++)
+		if (!strcmp(table[i]->key, key))
+			return table[i];
+	return NULL;
+}
+
+static void errs_add(struct knob_errs *errs, char *line)
+{
+	if (errs->n == errs->cap) {
+		size_t cap = errs->cap ? errs->cap * 2 : 8;
+		char **m = realloc(errs->msg, cap * sizeof(*m));
+
+		if (!m) {
+			free(line);
+			return;
+		}
+		errs->msg = m;
+		errs->cap = cap;
+	}
+	errs->msg[errs->n++] = line;
+}
+
+void knob_errf(struct knob_errs *errs, size_t index, const char *key, const char *fmt, ...)
+{
+	char what[512], where[192];
+	char *line;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (index == SIZE_MAX)
+		snprintf(where, sizeof(where), "%s", key ? key : "");
+	else if (key)
+		snprintf(where, sizeof(where), "set[%zu].%s", index, key);
+	else
+		snprintf(where, sizeof(where), "set[%zu]", index);
+	if (asprintf(&line, "%s: %s%s%s", errs->file ? errs->file : "(built-in)", where,
+		     where[0] ? ": " : "", what) < 0)
+		return;
+	errs_add(errs, line);
+}
+
+void knob_err_raw(struct knob_errs *errs, const char *fmt, ...)
+{
+	char *line;
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&line, fmt, ap);
+	va_end(ap);
+	if (r >= 0)
+		errs_add(errs, line);
+}
+
+void knob_errs_free(struct knob_errs *errs)
+{
+	size_t i;
+
+	if (!errs)
+		return;
+	for (i = 0; i < errs->n; i++)
+		free(errs->msg[i]);
+	free(errs->msg);
+	errs->msg = NULL;
+	errs->n = errs->cap = 0;
+}
+
+int knob_recs_push(struct knob_recs *r, struct knob_rec **out)
+{
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 8;
+		struct knob_rec *v = realloc(r->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		r->v = v;
+		r->cap = cap;
+	}
+	*out = &r->v[r->n++];
+	memset(*out, 0, sizeof(**out));
+	return 0;
+}
+
+void knob_recs_free(struct knob_recs *r)
+{
+	if (!r)
+		return;
+	free(r->v);
+	r->v = NULL;
+	r->n = r->cap = 0;
+}
+
+void knob_rec_init(struct knob_rec *r, const struct knob_entry *e, const struct knob_target *tg)
+{
+	memset(r, 0, sizeof(*r));
+	r->ops = e->ops;
+	snprintf(r->node, sizeof(r->node), "%s", tg->host ? "host" : topo_node_name(tg->node));
+	if (e->has_link)
+		snprintf(r->link, sizeof(r->link), "%s", topo_link_name(e->link));
+	snprintf(r->object, sizeof(r->object), "%s", tg->ifname);
+	snprintf(r->netns_path, sizeof(r->netns_path), "%s", tg->netns_path);
+	snprintf(r->requested, sizeof(r->requested), "%s", e->requested);
+	snprintf(r->prefix, sizeof(r->prefix), "%s", tg->prefix);
+	r->host = tg->host;
+}
+
+const char *knob_json_type(struct json_object *val)
+{
+	switch (json_object_get_type(val)) {
+	case json_type_null: return "null";
+	case json_type_boolean: return "a boolean";
+	case json_type_double: return "a fractional number";
+	case json_type_int: return "an integer";
+	case json_type_object: return "an object";
+	case json_type_array: return "an array";
+	case json_type_string: return "a string";
+	}
+	return "something else";
+}
+
+int knob_get_int(struct json_object *val, int64_t min, int64_t max, int64_t *out,
+		 struct knob_errs *errs, size_t index, const char *key)
+{
+	int64_t v;
+
+	if (!json_object_is_type(val, json_type_int)) {
+		knob_errf(errs, index, key, "expected an integer, got %s", knob_json_type(val));
+		return -EINVAL;
+	}
+	errno = 0;
+	v = json_object_get_int64(val);
+	if (errno || v < min || v > max) {
+		knob_errf(errs, index, key, "%s is out of range %lld..%lld",
+			  json_object_to_json_string(val), (long long)min, (long long)max);
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+int knob_get_number(struct json_object *val, double min, double max, double *out,
+		    struct knob_errs *errs, size_t index, const char *key)
+{
+	double v;
+
+	if (!json_object_is_type(val, json_type_int) && !json_object_is_type(val, json_type_double)) {
+		knob_errf(errs, index, key, "expected a number, got %s", knob_json_type(val));
+		return -EINVAL;
+	}
+	v = json_object_get_double(val);
+	if (!(v >= min && v <= max)) {
+		knob_errf(errs, index, key, "%s is out of range %g..%g",
+			  json_object_to_json_string(val), min, max);
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+int knob_get_bool(struct json_object *val, bool *out, struct knob_errs *errs, size_t index,
+		  const char *key)
+{
+	if (!json_object_is_type(val, json_type_boolean)) {
+		knob_errf(errs, index, key, "expected true or false, got %s", knob_json_type(val));
+		return -EINVAL;
+	}
+	*out = json_object_get_boolean(val);
+	return 0;
+}
+
+unsigned int knob_ncpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n > 0 ? (unsigned int)n : 1;
+}
+
+/* --- namespace file access --------------------------------------------- */
+
+struct ns_reply {
+	int werr, rerr;
+	char buf[3072];
+};
+
+static int enter_net(const char *netns_path)
+{
+	int fd, r;
+
+	if (!netns_path || !netns_path[0])
+		return 0;
+	fd = open(netns_path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	r = setns(fd, CLONE_NEWNET);
+	close(fd);
+	return r ? -errno : 0;
+}
+
+/* In the child: sysfs shows the devices of the namespace that mounted it,
+ * so a namespace's /sys/class/net needs a sysfs mount of its own (as
+ * `ip netns exec` does), in a private mount namespace. */
+static int own_sysfs(void)
+{
+	if (unshare(CLONE_NEWNS))
+		return -errno;
+	if (mount("", "/", NULL, MS_SLAVE | MS_REC, NULL))
+		return -errno;
+	umount2("/sys", MNT_DETACH);
+	if (mount("sysfs", "/sys", "sysfs", 0, NULL))
+		return -errno;
+	return 0;
+}
+
+/* Everything below runs in a forked child: system calls only. */
+static void child_file(const char *netns_path, const char *path, const char *value,
+		       bool list, struct ns_reply *rep)
+{
+	int fd, r;
+	ssize_t n;
+	size_t used = 0;
+
+	r = enter_net(netns_path);
+	if (!r && netns_path && netns_path[0] && !strncmp(path, "/sys/", 5))
+		r = own_sysfs();
+	if (r) {
+		rep->werr = rep->rerr = r;
+		return;
+	}
+	if (value) {
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0) {
+			rep->werr = -errno;
+		} else {
+			n = write(fd, value, strlen(value));
+			if (n < 0)
+				rep->werr = -errno;
+			close(fd);
+		}
+	}
+	if (list) {
+		char d[4096];
+
+		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0) {
+			rep->rerr = -errno;
+			return;
+		}
+		while ((n = syscall(SYS_getdents64, fd, d, sizeof(d))) > 0) {
+			long off = 0;
+
+			while (off < n) {
+				struct dirent64 *de = (struct dirent64 *)(d + off);
+				size_t l = strlen(de->d_name);
+
+				off += de->d_reclen;
+				if (de->d_name[0] == '.' || used + l + 2 >= sizeof(rep->buf))
+					continue;
+				memcpy(rep->buf + used, de->d_name, l);
+				used += l;
+				rep->buf[used++] = ' ';
+			}
+		}
+		if (used)
+			rep->buf[used - 1] = 0;
+		close(fd);
+		return;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		rep->rerr = -errno;
+		return;
+	}
+	while ((n = read(fd, rep->buf + used, sizeof(rep->buf) - 1 - used)) > 0)
+		used += (size_t)n;
+	if (n < 0)
+		rep->rerr = -errno;
+	close(fd);
+	while (used && (rep->buf[used - 1] == '\n' || rep->buf[used - 1] == ' '))
+		used--;
+	rep->buf[used] = 0;
+}
+
+static int ns_do(const char *netns_path, const char *path, const char *value, bool list,
+		 char *buf, size_t len)
+{
+	struct ns_reply rep;
+	int p[2], st;
+	pid_t pid;
+	size_t got = 0;
+	ssize_t n;
+
+	if (pipe2(p, O_CLOEXEC))
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return -errno;
+	}
+	if (pid == 0) {
+		memset(&rep, 0, sizeof(rep));
+		close(p[0]);
+		child_file(netns_path, path, value, list, &rep);
+		if (write(p[1], &rep, sizeof(rep)) != (ssize_t)sizeof(rep))
+			_exit(1);
+		_exit(0);
+	}
+	close(p[1]);
+	while (got < sizeof(rep) && (n = read(p[0], (char *)&rep + got, sizeof(rep) - got)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		got += (size_t)n;
+	}
+	close(p[0]);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (got != sizeof(rep))
+		return -EIO;
+	if (buf && len)
+		snprintf(buf, len, "%s", rep.buf);
+	if (rep.werr)
+		return rep.werr;
+	return rep.rerr;
+}
+
+int knob_ns_file(const char *netns_path, const char *path, const char *value,
+		 char *buf, size_t len)
+{
+	return ns_do(netns_path, path, value, false, buf, len);
+}
+
+int knob_ns_list(const char *netns_path, const char *dir, char *buf, size_t len)
+{
+	return ns_do(netns_path, dir, NULL, true, buf, len);
+}
+
+int knob_netns_enter(const char *netns_path, int *saved_fd)
+{
+	int self, r;
+
+	*saved_fd = -1;
+	if (!netns_path || !netns_path[0])
+		return 0;
+	self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (self < 0)
+		return -errno;
+	r = enter_net(netns_path);
+	if (r) {
+		close(self);
+		return r;
+	}
+	*saved_fd = self;
+	return 0;
+}
+
+void knob_netns_leave(int saved_fd)
+{
+	if (saved_fd < 0)
+		return;
+	if (setns(saved_fd, CLONE_NEWNET))
+		wgb_err("cannot return to the original network namespace: %s", strerror(errno));
+	close(saved_fd);
+}
+
+void knob_nft_table_name(const char *prefix, char *buf, size_t len)
+{
+	size_t i, o;
+
+	o = (size_t)snprintf(buf, len, "wgbench_");
+	for (i = 0; prefix[i] && o + 1 < len; i++, o++)
+		buf[o] = prefix[i] == '-' ? '_' : prefix[i];
+	if (o < len)
+		buf[o] = 0;
+}

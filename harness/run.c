@@ -1,0 +1,503 @@
+/* run.c — one complete run (see run.h): the steps of `wgbench run`.
+ *
+ * Everything a user supplied is validated before the machine is touched
+ * (scenarios, variants, output directory). Then: testbed up, a discarded
+ * warm-up, and for each repeat every variant x scenario in a seeded shuffled
+ * order, so drift spreads over all of them instead of biasing the last ones.
+ * results.json is rewritten after every scenario; SIGINT/SIGTERM stop the
+ * current scenario, and the variant is reverted and the testbed removed on
+ * every path.
+ */
+#include "run.h"
+#include "run_impl.h"
+#include "opts.h"
+#include "report.h"
+#include "results.h"
+#include "sample.h"
+#include "scenario.h"
+#include "topo.h"
+#include "traffic.h"
+#include "util.h"
+#include "variant.h"
+
+#include <errno.h>
+#include <json-c/json.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+/* Signals force one global: the flag every wait loop polls. */
+static volatile sig_atomic_t run_stop_flag;
+
+static void on_stop_signal(int sig)
+{
+	run_stop_flag = sig;
+}
+
+static void install_signals(struct sigaction old[2])
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;   /* no SA_RESTART: poll() must wake up */
+	sigemptyset(&sa.sa_mask);
+	run_stop_flag = 0;
+	sigaction(SIGINT, &sa, &old[0]);
+	sigaction(SIGTERM, &sa, &old[1]);
+}
+
+static void restore_signals(const struct sigaction old[2])
+{
+	sigaction(SIGINT, &old[0], NULL);
+	sigaction(SIGTERM, &old[1], NULL);
+}
+
+/* The five of DESIGN.md first, in its order; any other file after them. */
+static const char *const canonical[] = { "tcp-fwd", "tcp-rev", "udp", "udp-small", "tcp-single" };
+
+static int select_scenarios(struct run_ctx *c)
+{
+	const struct opts *o = c->o;
+	size_t i, j, n = scenario_count(c->all);
+
+	c->sel = calloc(n + OPTS_MAX_LIST, sizeof(*c->sel));
+	if (!c->sel)
+		return -ENOMEM;
+	if (!o->n_scenarios) {
+		for (i = 0; i < ARRAY_SIZE(canonical); i++)
+			if (scenario_find(c->all, canonical[i]))
+				c->sel[c->n_sel++] = scenario_find(c->all, canonical[i]);
+		for (i = 0; i < n; i++) {
+			for (j = 0; j < c->n_sel && c->sel[j] != scenario_at(c->all, i); j++)
+				;
+			if (j == c->n_sel)
+				c->sel[c->n_sel++] = scenario_at(c->all, i);
+		}
+		return 0;
+	}
+	for (i = 0; i < o->n_scenarios; i++) {
+		const struct scenario *s = scenario_find(c->all, o->scenarios[i]);
+
+		if (!s) {
+			char known[512] = "";
+
+			for (j = 0; j < n; j++) {
+				strncat(known, j ? ", " : "", sizeof(known) - strlen(known) - 1);
+				strncat(known, scenario_at(c->all, j)->name, sizeof(known) - strlen(known) - 1);
+			}
+			wgb_err("--scenario '%s': no such scenario (known: %s)", o->scenarios[i], known);
+			return -EINVAL;
+		}
+		for (j = 0; j < c->n_sel; j++)
+			if (c->sel[j] == s) {
+				wgb_err("--scenario '%s': given twice", s->name);
+				return -EINVAL;
+			}
+		c->sel[c->n_sel++] = s;
+	}
+	return 0;
+}
+
+static int whole_seconds(const char *flag, double v, int *out)
+{
+	if (v != floor(v)) {
+		wgb_err("%s '%g': expected whole seconds (libiperf 3.12 counts in seconds)", flag, v);
+		return -EINVAL;
+	}
+	*out = (int)v;
+	return 0;
+}
+
+static int load_inputs(struct run_ctx *c)
+{
+	char dir[PATH_MAX];
+	size_t i, j, nv;
+	int ret;
+
+	if ((ret = whole_seconds("--duration", c->o->duration, &c->duration)) ||
+	    (ret = whole_seconds("--omit", c->o->omit, &c->omit)))
+		return ret;
+	if ((ret = scenario_default_dir(dir, sizeof(dir))))
+		return ret;
+	if ((ret = scenario_load_dir(dir, &c->all)))
+		return ret == -ENOENT ? -EINVAL : ret;
+	if ((ret = select_scenarios(c)))
+		return ret;
+	if ((ret = variant_load_all(c->o->variants, c->o->n_variants, &c->vs)))
+		return ret;
+	nv = variant_count(c->vs);
+	for (i = 0; i < nv; i++)
+		for (j = 0; j < i; j++)
+			if (!strcmp(variant_name(variant_get(c->vs, i)), variant_name(variant_get(c->vs, j)))) {
+				wgb_err("variant name '%s' used by two files: names key the results",
+					variant_name(variant_get(c->vs, i)));
+				return -EINVAL;
+			}
+	c->vstate = calloc(nv, sizeof(*c->vstate));
+	return c->vstate ? 0 : -ENOMEM;
+}
+
+/* splitmix64: a tiny, documented generator, so a seed gives the same order
+ * on every machine and libc. */
+static uint64_t splitmix64(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
+
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+	return z ^ (z >> 31);
+}
+
+static int make_plan(struct run_ctx *c)
+{
+	size_t nv = variant_count(c->vs), per = nv * c->n_sel, r, i, k = 0;
+	uint64_t state;
+
+	if (c->o->have_seed)
+		c->seed = c->o->seed;
+	else if (getrandom(&c->seed, sizeof(c->seed), 0) != sizeof(c->seed))
+		c->seed = (uint64_t)util_now_wall() ^ ((uint64_t)getpid() << 32);
+	state = c->seed;
+	c->n_plan = per * c->o->repeat;
+	c->plan = calloc(c->n_plan, sizeof(*c->plan));
+	if (!c->plan)
+		return -ENOMEM;
+	for (r = 0; r < c->o->repeat; r++) {
+		struct run_item *blk = &c->plan[r * per];
+
+		for (i = 0; i < per; i++)
+			blk[i] = (struct run_item){ .variant = i / c->n_sel,
+						    .scenario = c->sel[i % c->n_sel],
+						    .repeat = (unsigned int)r + 1 };
+		for (i = per; i > 1; i--) {   /* Fisher-Yates within the repeat */
+			size_t j = (size_t)(splitmix64(&state) % i);
+			struct run_item tmp = blk[i - 1];
+
+			blk[i - 1] = blk[j];
+			blk[j] = tmp;
+		}
+		for (i = 0; i < per; i++)
+			blk[i].seq = ++k;
+	}
+	return 0;
+}
+
+static void print_plan(const struct run_ctx *c)
+{
+	double per = c->duration + c->omit + 1.5;
+	double total = per * (double)c->n_plan + (c->o->no_warmup ? 0 : 5);
+
+	if (c->o->quiet)
+		return;
+	printf("wgbench run: %zu scenario(s) x %zu variant(s) x %u repeat(s) = %zu runs of %d s "
+	       "(+%d s omitted), about %dm%02ds; seed %llu\n", c->n_sel, variant_count(c->vs),
+	       c->o->repeat, c->n_plan, c->duration, c->omit, (int)total / 60, (int)total % 60,
+	       (unsigned long long)c->seed);
+	printf("results: %s\n", c->out_dir);
+	fflush(stdout);
+}
+
+static int bring_up(struct run_ctx *c, unsigned int tunnels)
+{
+	struct topo_config cfg;
+	int ret;
+
+	topo_config_from_opts(&cfg, c->o);
+	cfg.tunnels = tunnels;
+	cfg.persistent = false;
+	ret = topo_up(&cfg, &c->topo);
+	if (ret)
+		c->topo = NULL;
+	else if (!c->o->quiet)
+		printf("testbed up: %s, %u tunnel(s), %s\n", opts_wg_name(topo_wg(c->topo)),
+		       topo_tunnels(c->topo), topo_wg_version(c->topo));
+	return ret;
+}
+
+static void revert_current(struct run_ctx *c)
+{
+	if (c->applied) {
+		if (variant_revert(c->applied))
+			wgb_warn("variant '%s': not every value could be restored", variant_name(c->cur_v));
+		variant_applied_free(c->applied);
+	}
+	c->applied = NULL;
+	c->cur_v = NULL;
+}
+
+static void bring_down(struct run_ctx *c)
+{
+	revert_current(c);
+	if (c->topo) {
+		if (topo_down(c->topo))
+			wgb_warn("testbed %s: not everything was removed; `wgbench cleanup --prefix %s`",
+				 c->o->prefix, c->o->prefix);
+		topo_free(c->topo);
+		c->topo = NULL;
+	}
+}
+
+static unsigned int tunnels_for(const struct run_ctx *c, const struct variant *v)
+{
+	unsigned int n = variant_tunnels(v);
+
+	return n ? n : c->o->tunnels;
+}
+
+/* Checks every variant against the live testbed; a variant the kernel cannot
+ * do is skipped (with its reason in run.json), the others still run. */
+static void check_variants(struct run_ctx *c)
+{
+	size_t i;
+
+	for (i = 0; i < variant_count(c->vs); i++) {
+		const struct variant *v = variant_get(c->vs, i);
+		char why[512] = "";
+
+		if (!variant_check(v, c->topo, why, sizeof(why)))
+			continue;
+		c->vstate[i].skip = strdup(why[0] ? why : "not supported here");
+		c->failed = true;
+		wgb_err("variant '%s' skipped: %s", variant_name(v), c->vstate[i].skip);
+	}
+}
+
+/* Bring the testbed and the variant to what item needs; an error string
+ * (malloc'd) when it cannot. */
+static char *prepare_item(struct run_ctx *c, const struct run_item *it)
+{
+	const struct variant *v = variant_get(c->vs, it->variant);
+	unsigned int tunnels = tunnels_for(c, v);
+	struct json_object *applied = NULL;
+	char *err = NULL;
+	int ret;
+
+	if (c->vstate[it->variant].skip)
+		return strdup(c->vstate[it->variant].skip);
+	if (!c->topo || topo_tunnels(c->topo) != tunnels) {
+		bring_down(c);
+		ret = bring_up(c, tunnels);
+		if (ret) {
+			if (asprintf(&err, "testbed with %u tunnel(s) could not be built: %s",
+				     tunnels, strerror(-ret)) < 0)
+				err = NULL;
+			return err;
+		}
+	}
+	if (c->cur_v == v)
+		return NULL;
+	revert_current(c);
+	ret = variant_apply(v, c->topo, &c->applied);
+	if (ret) {
+		c->applied = NULL;
+		if (asprintf(&err, "variant '%s' could not be applied: %s", variant_name(v),
+			     strerror(-ret)) < 0)
+			err = NULL;
+		return err;
+	}
+	c->cur_v = v;
+	if (!variant_applied_json(c->applied, &applied)) {
+		json_object_put(c->vstate[it->variant].applied);
+		c->vstate[it->variant].applied = applied;
+	}
+	return NULL;
+}
+
+static void warm_up(struct run_ctx *c)
+{
+	const struct scenario *s = scenario_find(c->all, "tcp-single");
+	struct run_measure m;
+
+	if (c->o->no_warmup || !c->topo)
+		return;
+	if (!s)
+		s = c->sel[0];
+	if (run_measure(c, s, RUN_WARMUP_SECONDS, 1, &m)) {
+		if (!c->o->quiet)
+			printf("warm-up (discarded): %s %d s failed: %s\n", s->name, RUN_WARMUP_SECONDS,
+			       m.error ? m.error : "?");
+	} else if (!c->o->quiet) {
+		printf("warm-up (discarded): %s %d s: %.1f Mbit/s\n", s->name, RUN_WARMUP_SECONDS,
+		       m.throughput_bps / 1e6);
+	}
+	c->warmup_bps = m.ok ? m.throughput_bps : NAN;
+	c->warmup_scenario = s->name;
+	run_measure_clear(&m);
+	fflush(stdout);
+}
+
+static void progress_line(struct run_ctx *c, const struct run_item *it, struct json_object *e)
+{
+	const char *vname = variant_name(variant_get(c->vs, it->variant));
+	struct json_object *v;
+	double elapsed = util_now_mono() - c->t_loop_start;
+	double eta = elapsed / (double)c->n_done * (double)(c->n_plan - c->n_done);
+	char extra[96] = "";
+
+	if (!json_object_object_get_ex(e, "ok", &v) || !json_object_get_boolean(v)) {
+		json_object_object_get_ex(e, "error", &v);
+		wgb_err("[%zu/%zu] %s %s r%u FAILED: %s", c->n_done, c->n_plan, vname,
+			it->scenario->name, it->repeat, json_object_get_string(v));
+		return;
+	}
+	if (c->o->quiet)
+		return;
+	if (it->scenario->protocol == SCENARIO_UDP) {
+		json_object_object_get_ex(e, "lost_percent", &v);
+		snprintf(extra, sizeof(extra), "loss %.2f%%", json_object_get_double(v));
+	} else {
+		json_object_object_get_ex(e, "retransmits", &v);
+		snprintf(extra, sizeof(extra), "retransmits %lld", (long long)json_object_get_int64(v));
+	}
+	json_object_object_get_ex(e, "throughput_bps", &v);
+	printf("[%zu/%zu] %-12s %-10s r%-2u %10.1f Mbit/s  %-18s ETA %dm%02ds\n", c->n_done,
+	       c->n_plan, vname, it->scenario->name, it->repeat, json_object_get_double(v) / 1e6,
+	       extra, (int)eta / 60, (int)eta % 60);
+	fflush(stdout);
+}
+
+static void run_all(struct run_ctx *c)
+{
+	size_t i;
+
+	c->t_loop_start = util_now_mono();
+	for (i = 0; i < c->n_plan && !run_stop_flag; i++) {
+		const struct run_item *it = &c->plan[i];
+		struct json_object *entry = NULL;
+		char *err = prepare_item(c, it);
+
+		if (run_stop_flag) {
+			free(err);
+			break;
+		}
+		if (run_entry(c, it, err, &entry) == 0 && run_stop_flag) {
+			/* Cut short by the signal: not a measurement, not kept. */
+			json_object_put(entry);
+		} else if (entry) {
+			if (results_add_run(c->res, entry))
+				wgb_err("%s/results.json could not be written", c->out_dir);
+			c->n_done++;
+			progress_line(c, it, entry);
+		}
+		free(err);
+	}
+}
+
+static void ctx_free(struct run_ctx *c)
+{
+	size_t i;
+
+	for (i = 0; c->vstate && i < variant_count(c->vs); i++) {
+		free(c->vstate[i].skip);
+		json_object_put(c->vstate[i].applied);
+	}
+	free(c->vstate);
+	free(c->plan);
+	free(c->sel);
+	variant_set_free(c->vs);
+	scenario_set_free(c->all);
+	results_free(c->res);
+	json_object_put(c->run_json);
+}
+
+static void print_summary_json(const struct run_ctx *c)
+{
+	struct json_object *doc, *sum = NULL, *out;
+	char path[PATH_MAX];
+
+	if (util_fmt(path, sizeof(path), "%s/results.json", c->out_dir))
+		return;
+	doc = json_object_from_file(path);
+	out = json_object_new_object();
+	if (doc)
+		json_object_object_get_ex(doc, "summary", &sum);
+	json_object_object_add(out, "results_dir", json_object_new_string(c->out_dir));
+	json_object_object_add(out, "ok", json_object_new_boolean(!c->failed && !run_stop_flag));
+	json_object_object_add(out, "summary", sum ? json_object_get(sum) : json_object_new_array());
+	printf("%s\n", json_object_to_json_string_ext(out, JSON_C_TO_STRING_PRETTY |
+						       JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(out);
+	json_object_put(doc);
+}
+
+static int finish(struct run_ctx *c)
+{
+	int ret;
+
+	c->t_end_wall = util_now_wall();
+	run_json_update(c);
+	ret = results_flush(c->res);
+	if (run_stop_flag) {
+		wgb_err("stopped by signal %d: %zu of %zu runs finished, kept in %s/results.json "
+			"(`wgbench report %s` makes the tables)", (int)run_stop_flag, c->n_done,
+			c->n_plan, c->out_dir, c->out_dir);
+		return -EINTR;
+	}
+	if (!ret && report_write(c->out_dir, c->o->quiet || c->o->json))
+		wgb_warn("the report of %s could not be made completely", c->out_dir);
+	if (c->o->json)
+		print_summary_json(c);
+	else if (!c->o->quiet)
+		printf("done: %zu runs, %s; results in %s\n", c->n_done,
+		       c->failed ? "some FAILED" : "all ok", c->out_dir);
+	if (ret)
+		return ret;
+	return c->failed ? 1 : 0;
+}
+
+int run_execute(const struct opts *o, const char *out_dir)
+{
+	struct run_ctx c = { .o = o, .out_dir = out_dir };
+	struct sigaction old[2];
+	int ret;
+
+	ret = load_inputs(&c);
+	if (!ret)
+		ret = make_plan(&c);
+	if (!ret)
+		ret = results_open(out_dir, o->force, &c.res);
+	if (ret)
+		goto out;
+	c.t_start_wall = util_now_wall();
+	if ((ret = run_json_init(&c)))
+		goto out;
+	print_plan(&c);
+	install_signals(old);
+	ret = bring_up(&c, tunnels_for(&c, variant_get(c.vs, c.plan[0].variant)));
+	if (ret) {
+		wgb_err("the testbed could not be built: %s", strerror(-ret));
+	} else {
+		run_json_update(&c);
+		check_variants(&c);
+		warm_up(&c);
+		run_all(&c);
+	}
+	bring_down(&c);
+	restore_signals(old);
+	if (ret) {
+		c.failed = true;
+		c.t_end_wall = util_now_wall();
+		run_json_update(&c);
+		results_flush(c.res);
+		goto out;
+	}
+	ret = finish(&c);
+out:
+	ctx_free(&c);
+	return ret;
+}
+
+bool run_stopped(void)
+{
+	return run_stop_flag != 0;
+}
+
+const volatile sig_atomic_t *run_stop_ptr(void)
+{
+	return &run_stop_flag;
+}

@@ -1,0 +1,90 @@
+/* run_impl.h — internal to the run: the state of one `wgbench run` shared by
+ * run.c (the steps), run_entry.c (one scenario measured into a runs[] entry)
+ * and run_json.c (run.json). Not a public contract. */
+#ifndef WGB_RUN_IMPL_H
+#define WGB_RUN_IMPL_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct json_object;
+struct opts;
+struct results;
+struct scenario;
+struct scenario_set;
+struct topo;
+struct traffic_flow;
+struct traffic_flow_result;
+struct variant;
+struct variant_applied;
+struct variant_set;
+
+#define RUN_WARMUP_SECONDS 3
+#define RUN_BASE_PORT 5201
+
+struct run_item {
+	size_t variant;                 /* index in the variant set */
+	const struct scenario *scenario;
+	unsigned int repeat;            /* 1-based */
+	size_t seq;                     /* 1-based position in the run order */
+};
+
+struct run_variant_state {
+	char *skip;                     /* why variant_check() refused it, or NULL */
+	struct json_object *applied;    /* what variant_applied_json() read back last */
+};
+
+struct run_ctx {
+	const struct opts *o;
+	const char *out_dir;
+	int duration, omit;
+	struct scenario_set *all;
+	const struct scenario **sel;
+	size_t n_sel;
+	struct variant_set *vs;
+	struct run_variant_state *vstate;
+	uint64_t seed;
+	struct run_item *plan;
+	size_t n_plan, n_done;
+	struct topo *topo;
+	const struct variant *cur_v;
+	struct variant_applied *applied;
+	struct results *res;
+	struct json_object *run_json;
+	double t_start_wall, t_end_wall, t_loop_start;
+	double sampler_cpu;
+	const char *warmup_scenario;
+	double warmup_bps;
+	bool failed;
+};
+
+/* One scenario's traffic, flows summed (DESIGN.md's runs[] metrics). */
+struct run_measure {
+	bool ok;
+	char *error;
+	unsigned int flows, tests, streams;
+	double throughput_bps, sender_bps, lost_percent, jitter_ms, packets_per_s;
+	long long retransmits;          /* -1: not TCP or unknown */
+	double t_clients;               /* monotonic start of the clients */
+	double wall_start, wall_end;
+	struct traffic_flow *spec;      /* per test: address, port */
+	struct traffic_flow_result *res;
+	size_t n;
+};
+
+int run_measure(struct run_ctx *c, const struct scenario *s, int duration, int omit,
+		struct run_measure *m);
+void run_measure_clear(struct run_measure *m);
+/* Measure one plan item (or record prep_error) into a runs[] entry. */
+int run_entry(struct run_ctx *c, const struct run_item *it, const char *prep_error,
+	      struct json_object **out);
+
+int run_json_init(struct run_ctx *c);
+void run_json_update(struct run_ctx *c);
+
+bool run_stopped(void);
+const volatile sig_atomic_t *run_stop_ptr(void);
+
+#endif

@@ -1,0 +1,79 @@
+/* traffic.h — iperf3 endpoints through libiperf, one forked child each.
+ *
+ * libiperf 3.12 keeps process-global state and runs every stream of a test on
+ * one thread, so each endpoint is its own child: node_fork() enters the node's
+ * namespace, the child configures a test exactly as iperf3's command line
+ * would (block size, rate, omit, duration set explicitly: libiperf's defaults
+ * are not the command line's) and runs it. Servers (drain) are one-off, on
+ * their own port each, started first; a flow's client starts only once its
+ * server's socket is listening (read from /proc/<pid>/net/tcp, never a fixed
+ * sleep and never a probing connection, which would end a one-off server).
+ * The client asks for the server's output too, so the one JSON document a
+ * client writes back over a pipe holds both ends; it is kept verbatim.
+ *
+ * traffic_run() never exits and never leaves a child behind: on a timeout or
+ * when *stop becomes non-zero (a signal), every child is killed and reaped.
+ */
+#ifndef WGB_TRAFFIC_H
+#define WGB_TRAFFIC_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct traffic_test {
+	bool udp;
+	bool reverse;
+	unsigned int streams;       /* -P within one test */
+	unsigned int block_size;    /* -l */
+	uint64_t rate_bps;          /* -b per stream; 0: unlimited */
+	int duration;               /* -t */
+	int omit;                   /* -O */
+	const char *client_netns;   /* /run/netns/<prefix>source */
+	const char *server_netns;   /* /run/netns/<prefix>drain */
+};
+
+struct traffic_flow {
+	const char *server_addr;    /* where the server listens (a drain address) */
+	int port;
+};
+
+/* What one flow's iperf3 JSON says, receiver side taken from the receiver's
+ * own report (iperf3 3.12's client-side UDP loss count is wrong with --omit). */
+struct traffic_metrics {
+	double receiver_bps;
+	double sender_bps;
+	long long retransmits;      /* TCP; -1 when unknown or UDP */
+	long long packets;          /* UDP datagrams the receiver expected */
+	long long lost_packets;     /* UDP */
+	double jitter_ms;           /* UDP */
+	double packets_per_s;       /* UDP datagrams received per second */
+	double seconds;             /* the receiver's measured interval */
+};
+
+struct traffic_flow_result {
+	bool ok;
+	char *error;                /* NULL when ok */
+	char *json;                 /* the raw iperf3 JSON, NULL if none came back */
+	struct traffic_metrics m;
+};
+
+/* Run n flows at once; res[] (n entries, zeroed by the caller) receives each
+ * flow's outcome. Returns 0 if every flow succeeded, -EIO if some failed
+ * (each says why), -EINTR when stopped, -ETIMEDOUT, or another -errno.
+ * *t_measure_start receives the monotonic time the clients were started. */
+int traffic_run(const struct traffic_test *t, const struct traffic_flow *flows, size_t n,
+		double timeout, const volatile sig_atomic_t *stop,
+		struct traffic_flow_result *res, double *t_clients_started);
+void traffic_flow_result_clear(struct traffic_flow_result *r);
+
+/* Pure: extract the metrics of one iperf3 3.12 client JSON document (with the
+ * server's output inside, as traffic_run asks for). -EPROTO with the iperf3
+ * error string or what is missing in err. */
+int traffic_parse_json(const char *json, struct traffic_metrics *m, char *err, size_t errlen);
+
+/* libiperf's version ("3.12"). */
+const char *traffic_iperf_version(void);
+
+#endif

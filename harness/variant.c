@@ -1,0 +1,745 @@
+/* variant.c — variant files: parsed and validated as data (every problem of
+ * every file reported at once), checked against the running kernel and
+ * testbed, applied through the knob table, read back and reverted. */
+#include "variant.h"
+#include "knob.h"
+#include "topo.h"
+#include "util.h"
+
+#include <errno.h>
+#include <json-c/json.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct variant {
+	char name[65];
+	char *description;
+	char *file;            /* NULL: built in */
+	char *text;
+	char sha256[65];
+	unsigned int tunnels;
+	struct knob_entry *e;
+	size_t n;
+};
+
+struct variant_set {
+	struct variant *v;
+	size_t n;
+};
+
+struct variant_applied {
+	char name[65];
+	char prefix[16];
+	struct knob_recs recs;
+	bool reverted;
+};
+
+static const char builtin_baseline[] =
+	"{\n  \"name\": \"baseline\",\n"
+	"  \"description\": \"The testbed as built: no knob changed (built in, used when no --variant is given)\",\n"
+	"  \"set\": []\n}\n";
+
+/* --- parsing ------------------------------------------------------------ */
+
+static const char *const node_words = "source, gw1, gw2, drain, gateways, all or host";
+
+static int parse_node(struct knob_entry *e, struct json_object *v, struct knob_errs *errs)
+{
+	enum topo_node_id n;
+	const char *s;
+
+	if (!json_object_is_type(v, json_type_string)) {
+		knob_errf(errs, e->index, "node", "expected a string (%s), got %s", node_words,
+			  knob_json_type(v));
+		return -EINVAL;
+	}
+	s = json_object_get_string(v);
+	if (!strcmp(s, "host")) {
+		e->host = true;
+	} else if (!strcmp(s, "gateways")) {
+		e->nodes = KNOB_NODE_BIT(NODE_GW1) | KNOB_NODE_BIT(NODE_GW2);
+		e->group = true;
+	} else if (!strcmp(s, "all")) {
+		e->nodes = KNOB_NODES_ALL;
+		e->group = true;
+	} else if (!topo_node_from_name(s, &n)) {
+		e->nodes = KNOB_NODE_BIT(n);
+	} else {
+		knob_errf(errs, e->index, "node", "\"%.30s\" is not a node (%s)", s, node_words);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static bool node_has_link(enum topo_node_id n, enum topo_link_role l)
+{
+	return l == LINK_LAN || n == NODE_GW1 || n == NODE_GW2;
+}
+
+static int parse_link(struct knob_entry *e, struct json_object *obj, struct knob_errs *errs)
+{
+	static const enum topo_link_role roles[] = { LINK_LAN, LINK_UNDERLAY, LINK_TUNNEL };
+	const char *key = e->ops->key, *s;
+	struct json_object *v;
+	unsigned int n, keep = 0;
+	size_t i;
+
+	if (e->ops->scope != KNOB_SCOPE_LINK) {
+		if (json_object_object_get_ex(obj, "link", NULL)) {
+			knob_errf(errs, e->index, "link", "%s takes no link", key);
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (e->host) {
+		knob_errf(errs, e->index, "node", "host has no links: %s needs a node (source, gw1, gw2, "
+			  "drain, gateways or all)", key);
+		return -EINVAL;
+	}
+	if (!json_object_object_get_ex(obj, "link", &v)) {
+		knob_errf(errs, e->index, "link", "missing: %s needs a link (lan, underlay or tunnel)", key);
+		return -EINVAL;
+	}
+	s = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
+	for (i = 0; i < ARRAY_SIZE(roles); i++)
+		if (!strcmp(s, topo_link_name(roles[i])))
+			break;
+	if (i == ARRAY_SIZE(roles)) {
+		if (json_object_is_type(v, json_type_string))
+			knob_errf(errs, e->index, "link", "\"%.30s\" is not a link (lan, underlay or tunnel)", s);
+		else
+			knob_errf(errs, e->index, "link", "expected a string (lan, underlay or tunnel), got %s",
+				  knob_json_type(v));
+		return -EINVAL;
+	}
+	e->link = roles[i];
+	e->has_link = true;
+	for (n = 0; n < NODE__COUNT; n++)
+		if ((e->nodes & KNOB_NODE_BIT(n)) && node_has_link(n, e->link))
+			keep |= KNOB_NODE_BIT(n);
+	if (!e->group && keep != e->nodes) {
+		for (n = 0; !(e->nodes & KNOB_NODE_BIT(n)); n++)
+			;
+		knob_errf(errs, e->index, "link", "%s has no %s link (the underlay and the tunnels join "
+			  "gw1 and gw2)", topo_node_name(n), s);
+		return -EINVAL;
+	}
+	e->nodes = keep;
+	return 0;
+}
+
+static bool is_extra(const struct knob_ops *ops, const char *key)
+{
+	const char *const *x;
+
+	for (x = ops ? ops->extra_keys : NULL; x && *x; x++)
+		if (!strcmp(*x, key))
+			return true;
+	return false;
+}
+
+static void knob_list(char *buf, size_t len)
+{
+	const struct knob_ops *const *t;
+	size_t i, n, o = 0;
+
+	t = knob_table(&n);
+	buf[0] = 0;
+	for (i = 0; i < n && o < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? ", " : "", t[i]->key);
+}
+
+/* Which knob the entry sets: exactly one key of the table. */
+static const struct knob_ops *entry_knob(struct json_object *obj, size_t index,
+					 struct knob_errs *errs)
+{
+	const struct knob_ops *found = NULL, *qd = NULL;
+	char names[128] = "", all[512];
+	size_t count = 0;
+	int bad = 0;
+
+	/* qdisc takes delay_ms as a parameter; alone, delay_ms is its own knob */
+	if (json_object_object_get_ex(obj, "qdisc", NULL))
+		qd = &knob_qdisc_ops;
+	knob_list(all, sizeof(all));
+	json_object_object_foreach(obj, key, val) {
+		const struct knob_ops *ops = knob_find(key);
+
+		(void)val;
+		if (!strcmp(key, "node") || !strcmp(key, "link"))
+			continue;
+		if (qd && is_extra(qd, key))
+			continue;
+		if (ops) {
+			if (count++)
+				strncat(names, ", ", sizeof(names) - strlen(names) - 1);
+			strncat(names, key, sizeof(names) - strlen(names) - 1);
+			found = ops;
+			continue;
+		}
+		if (is_extra(&knob_sysctl_ops, key) && !json_object_object_get_ex(obj, "sysctl", NULL)) {
+			knob_errf(errs, index, key, "only used with sysctl");
+			bad++;
+		} else if (is_extra(&knob_qdisc_ops, key)) {
+			knob_errf(errs, index, key, "only used with qdisc");
+			bad++;
+		} else if (!is_extra(&knob_sysctl_ops, key)) {
+			knob_errf(errs, index, key, "unknown key (node, link, and one of: %s)", all);
+			bad++;
+		}
+	}
+	if (count == 0 && !bad) {
+		knob_errf(errs, index, NULL, "no knob: an entry sets one of %s", all);
+		return NULL;
+	}
+	if (count > 1) {
+		knob_errf(errs, index, NULL, "more than one knob (%s): one per entry", names);
+		return NULL;
+	}
+	return bad ? NULL : found;
+}
+
+static int parse_entry(struct json_object *obj, size_t index, struct knob_entry *e,
+		       struct knob_errs *errs)
+{
+	struct json_object *v;
+	int r = 0;
+
+	memset(e, 0, sizeof(*e));
+	e->index = index;
+	if (!json_object_is_type(obj, json_type_object)) {
+		knob_errf(errs, index, NULL, "expected an object, got %s", knob_json_type(obj));
+		return -EINVAL;
+	}
+	e->ops = entry_knob(obj, index, errs);
+	if (!json_object_object_get_ex(obj, "node", &v)) {
+		knob_errf(errs, index, "node", "missing (%s)", node_words);
+		return -EINVAL;
+	}
+	if (parse_node(e, v, errs) || !e->ops)
+		return -EINVAL;
+	if (e->host && e->ops->scope != KNOB_SCOPE_SYSCTL) {
+		if (e->ops->scope == KNOB_SCOPE_NODE) {
+			knob_errf(errs, index, "node", "host is only for sysctl; %s needs a node", e->ops->key);
+			return -EINVAL;
+		}
+	}
+	if (parse_link(e, obj, errs))
+		return -EINVAL;
+	json_object_object_get_ex(obj, e->ops->key, &v);
+	r = e->ops->parse(e, obj, v, errs);
+	return r;
+}
+
+/* Two entries changing the same thing would revert to the wrong value. */
+static void check_overlap(const struct variant *v, struct knob_errs *errs)
+{
+	size_t i, j;
+
+	for (i = 0; i < v->n; i++)
+		for (j = 0; j < i; j++) {
+			const struct knob_entry *a = &v->e[i], *b = &v->e[j];
+			bool qa = a->ops == &knob_qdisc_ops || a->ops == &knob_delay_ops;
+			bool qb = b->ops == &knob_qdisc_ops || b->ops == &knob_delay_ops;
+
+			if (a->ops != b->ops && !(qa && qb))
+				continue;
+			if (a->ops == &knob_offloads_ops || a->host != b->host ||
+			    (!a->host && !(a->nodes & b->nodes)) || a->link != b->link)
+				continue;
+			if (a->ops == &knob_sysctl_ops && strcmp(a->sysctl, b->sysctl))
+				continue;
+			knob_errf(errs, a->index, a->ops->key, "set[%zu] already sets this on the same node%s",
+				  b->index, a->has_link ? " and link" : "");
+			break;
+		}
+}
+
+static bool name_ok(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n > 64 || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9')))
+		return false;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || strchr("._-", s[i])))
+			return false;
+	return true;
+}
+
+static void parse_top(struct variant *v, struct json_object *doc, struct knob_errs *errs)
+{
+	struct json_object *val;
+	size_t i;
+
+	if (!json_object_is_type(doc, json_type_object)) {
+		knob_errf(errs, SIZE_MAX, NULL, "expected a JSON object at the top, got %s",
+			  knob_json_type(doc));
+		return;
+	}
+	json_object_object_foreach(doc, key, jv) {
+		(void)jv;
+		if (strcmp(key, "name") && strcmp(key, "description") && strcmp(key, "tunnels") &&
+		    strcmp(key, "set"))
+			knob_errf(errs, SIZE_MAX, key, "unknown key (name, description, tunnels, set)");
+	}
+	if (!json_object_object_get_ex(doc, "name", &val))
+		knob_errf(errs, SIZE_MAX, "name", "missing");
+	else if (!json_object_is_type(val, json_type_string) || !name_ok(json_object_get_string(val)))
+		knob_errf(errs, SIZE_MAX, "name", "expected 1 to 64 lower-case letters, digits, . _ - "
+			  "(starting with a letter or digit)");
+	else
+		snprintf(v->name, sizeof(v->name), "%s", json_object_get_string(val));
+	if (json_object_object_get_ex(doc, "description", &val)) {
+		if (!json_object_is_type(val, json_type_string))
+			knob_errf(errs, SIZE_MAX, "description", "expected a string, got %s",
+				  knob_json_type(val));
+		else
+			v->description = strdup(json_object_get_string(val));
+	}
+	if (json_object_object_get_ex(doc, "tunnels", &val)) {
+		int64_t t;
+
+		if (!knob_get_int(val, 1, OPTS_TUNNELS_MAX, &t, errs, SIZE_MAX, "tunnels"))
+			v->tunnels = (unsigned int)t;
+	}
+	if (!json_object_object_get_ex(doc, "set", &val)) {
+		knob_errf(errs, SIZE_MAX, "set", "missing (a list of knob entries, [] for none)");
+		return;
+	}
+	if (!json_object_is_type(val, json_type_array)) {
+		knob_errf(errs, SIZE_MAX, "set", "expected a list, got %s", knob_json_type(val));
+		return;
+	}
+	v->n = json_object_array_length(val);
+	v->e = calloc(v->n ? v->n : 1, sizeof(*v->e));
+	if (!v->e) {
+		v->n = 0;
+		return;
+	}
+	for (i = 0; i < v->n; i++)
+		parse_entry(json_object_array_get_idx(val, i), i, &v->e[i], errs);
+	check_overlap(v, errs);
+}
+
+/* Line and column of a byte offset, both from 1. */
+static void line_col(const char *text, size_t off, unsigned int *line, unsigned int *col)
+{
+	size_t i;
+
+	*line = 1;
+	*col = 1;
+	for (i = 0; i < off && text[i]; i++) {
+		if (text[i] == '\n') {
+			(*line)++;
+			*col = 1;
+		} else {
+			(*col)++;
+		}
+	}
+}
+
+static struct json_object *parse_json(const char *file, const char *text, size_t len,
+				      struct knob_errs *errs)
+{
+	struct json_tokener *tok = json_tokener_new();
+	struct json_object *doc;
+	enum json_tokener_error jerr;
+	unsigned int line, col;
+	size_t end;
+	const char *why;
+
+	if (!tok)
+		return NULL;
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	doc = json_tokener_parse_ex(tok, text, (int)len);
+	jerr = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
+	if (jerr == json_tokener_continue) {
+		why = "the document ends too early";
+		end = len;
+	} else if (jerr != json_tokener_success) {
+		why = json_tokener_error_desc(jerr);
+		/* the offset is just past the character that failed */
+		if (end > 0)
+			end--;
+	} else {
+		why = NULL;
+		while (end < len && strchr(" \t\r\n", text[end]))
+			end++;
+		if (end < len)
+			why = "unexpected text after the end of the document";
+	}
+	json_tokener_free(tok);
+	if (why) {
+		json_object_put(doc);
+		line_col(text, end, &line, &col);
+		knob_err_raw(errs, "%s:%u:%u: not valid JSON: %s", file, line, col, why);
+		return NULL;
+	}
+	return doc;
+}
+
+static void variant_clear(struct variant *v)
+{
+	free(v->description);
+	free(v->file);
+	free(v->text);
+	free(v->e);
+	memset(v, 0, sizeof(*v));
+}
+
+static int load_text(struct variant *v, const char *file, const char *text, size_t len,
+		     struct knob_errs *errs)
+{
+	unsigned char h[crypto_hash_sha256_BYTES];
+	struct json_object *doc;
+	size_t before = errs->n;
+
+	errs->file = file;
+	doc = parse_json(file ? file : "(built-in)", text, len, errs);
+	if (doc) {
+		parse_top(v, doc, errs);
+		json_object_put(doc);
+	}
+	v->text = strndup(text, len);
+	v->file = file ? strdup(file) : NULL;
+	crypto_hash_sha256(h, (const unsigned char *)text, len);
+	sodium_bin2hex(v->sha256, sizeof(v->sha256), h, sizeof(h));
+	return errs->n > before ? -EINVAL : 0;
+}
+
+void variant_set_free(struct variant_set *s)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	for (i = 0; i < s->n; i++)
+		variant_clear(&s->v[i]);
+	free(s->v);
+	free(s);
+}
+
+int variant_load_all(const char *const paths[], size_t n, struct variant_set **out)
+{
+	struct knob_errs errs = { 0 };
+	struct variant_set *s;
+	size_t i, j;
+	int ret = 0;
+
+	*out = NULL;
+	if (sodium_init() < 0)
+		return -EIO;
+	s = calloc(1, sizeof(*s));
+	if (!s || !(s->v = calloc(n ? n : 1, sizeof(*s->v)))) {
+		free(s);
+		return -ENOMEM;
+	}
+	if (n == 0) {
+		s->n = 1;
+		ret = load_text(&s->v[0], NULL, builtin_baseline, strlen(builtin_baseline), &errs);
+	}
+	for (i = 0; i < n; i++) {
+		char *text = NULL;
+		size_t len = 0;
+		int r = util_read_file(paths[i], &text, &len);
+
+		s->n = i + 1;
+		if (r) {
+			errs.file = paths[i];
+			knob_errf(&errs, SIZE_MAX, NULL, "cannot read: %s", strerror(-r));
+			continue;
+		}
+		load_text(&s->v[i], paths[i], text, len, &errs);
+		free(text);
+		for (j = 0; j < i; j++)
+			if (s->v[i].name[0] && !strcmp(s->v[i].name, s->v[j].name)) {
+				errs.file = paths[i];
+				knob_errf(&errs, SIZE_MAX, "name", "\"%s\" is also the name of %s",
+					  s->v[i].name, paths[j]);
+			}
+	}
+	for (i = 0; i < errs.n; i++)
+		wgb_err("%s", errs.msg[i]);
+	if (errs.n || ret) {
+		knob_errs_free(&errs);
+		variant_set_free(s);
+		return -EINVAL;
+	}
+	knob_errs_free(&errs);
+	*out = s;
+	return 0;
+}
+
+size_t variant_count(const struct variant_set *s)
+{
+	return s ? s->n : 0;
+}
+
+const struct variant *variant_get(const struct variant_set *s, size_t i)
+{
+	return s && i < s->n ? &s->v[i] : NULL;
+}
+
+const char *variant_name(const struct variant *v)
+{
+	return v->name;
+}
+
+unsigned int variant_tunnels(const struct variant *v)
+{
+	return v->tunnels;
+}
+
+int variant_describe(const struct variant *v, struct json_object **out)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (!o)
+		return -ENOMEM;
+	json_object_object_add(o, "name", json_object_new_string(v->name));
+	json_object_object_add(o, "file", v->file ? json_object_new_string(v->file) : NULL);
+	json_object_object_add(o, "text", json_object_new_string(v->text ? v->text : ""));
+	json_object_object_add(o, "sha256", json_object_new_string(v->sha256));
+	json_object_object_add(o, "description",
+			       v->description ? json_object_new_string(v->description) : NULL);
+	*out = o;
+	return 0;
+}
+
+/* --- targets ------------------------------------------------------------ */
+
+/* Calls fn for every (node, interface) the entry reaches on this testbed;
+ * returns how many, or the first error of fn. */
+static int each_target(const struct knob_entry *e, const struct topo *t,
+		       int (*fn)(const struct knob_entry *, const struct knob_target *, void *),
+		       void *arg)
+{
+	struct knob_target tg;
+	unsigned int n, k, kmax;
+	int r, count = 0;
+
+	memset(&tg, 0, sizeof(tg));
+	tg.t = t;
+	snprintf(tg.prefix, sizeof(tg.prefix), "%s", topo_prefix(t));
+	if (e->host) {
+		tg.host = true;
+		r = fn(e, &tg, arg);
+		return r < 0 ? r : 1;
+	}
+	for (n = 0; n < NODE__COUNT; n++) {
+		if (!(e->nodes & KNOB_NODE_BIT(n)))
+			continue;
+		tg.node = (enum topo_node_id)n;
+		if (topo_node_netns_path(t, tg.node, tg.netns_path, sizeof(tg.netns_path)))
+			return -ENOENT;
+		kmax = e->has_link && e->link == LINK_TUNNEL ? topo_tunnels(t) : 1;
+		for (k = 0; k < kmax; k++) {
+			tg.k = k;
+			tg.ifname[0] = 0;
+			if (e->has_link) {
+				const char *ifn = topo_ifname(t, tg.node, e->link, k);
+
+				if (!ifn)
+					continue;
+				snprintf(tg.ifname, sizeof(tg.ifname), "%s", ifn);
+			}
+			r = fn(e, &tg, arg);
+			if (r < 0)
+				return r;
+			count++;
+		}
+	}
+	return count;
+}
+
+struct probe_arg {
+	char *why;
+	size_t len;
+};
+
+static int probe_one(const struct knob_entry *e, const struct knob_target *tg, void *arg)
+{
+	struct probe_arg *p = arg;
+
+	return e->ops->probe ? e->ops->probe(e, tg, p->why, p->len) : 0;
+}
+
+int variant_check(const struct variant *v, const struct topo *t, char *why, size_t len)
+{
+	struct probe_arg p;
+	size_t i;
+	int r, o;
+
+	if (v->tunnels && v->tunnels != topo_tunnels(t)) {
+		snprintf(why, len, "needs %u tunnel%s, the testbed has %u", v->tunnels,
+			 v->tunnels == 1 ? "" : "s", topo_tunnels(t));
+		return -ENOTSUP;
+	}
+	for (i = 0; i < v->n; i++) {
+		const struct knob_entry *e = &v->e[i];
+
+		o = snprintf(why, len, "set[%zu].%s: ", e->index, e->ops->key);
+		o = o < 0 || (size_t)o >= len ? 0 : o;
+		p.why = why + o;
+		p.len = len - (size_t)o;
+		p.why[0] = 0;
+		r = each_target(e, t, probe_one, &p);
+		if (r == 0) {
+			snprintf(p.why, p.len, "no %s link on %s in this testbed%s",
+				 topo_link_name(e->link), e->group ? "any node it names" : "that node",
+				 e->link == LINK_TUNNEL && topo_wg(t) == TUN_NONE ? " (--wg none)" : "");
+			return -ENOTSUP;
+		}
+		if (r < 0) {
+			if (!p.why[0])
+				snprintf(p.why, p.len, "%s", strerror(-r));
+			return -ENOTSUP;
+		}
+	}
+	return 0;
+}
+
+/* --- apply, read back, revert -------------------------------------------- */
+
+static int apply_one(const struct knob_entry *e, const struct knob_target *tg, void *arg)
+{
+	return e->ops->apply(e, tg, arg);
+}
+
+static void read_back_all(struct variant_applied *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->recs.n; i++) {
+		struct knob_rec *r = &a->recs.v[i];
+		int ret = r->ops->read_back(r);
+
+		if (ret) {
+			snprintf(r->after, sizeof(r->after), "?");
+			if (!r->note[0])
+				snprintf(r->note, sizeof(r->note), "cannot read back: %s", strerror(-ret));
+		} else if (strcmp(r->after, r->requested) && !r->note[0]) {
+			snprintf(r->note, sizeof(r->note), "the kernel holds %.100s, not the %.100s asked for",
+				 r->after, r->requested);
+		}
+	}
+}
+
+int variant_apply(const struct variant *v, struct topo *t, struct variant_applied **out)
+{
+	struct variant_applied *a = calloc(1, sizeof(*a));
+	size_t i;
+	int r = 0;
+
+	*out = NULL;
+	if (!a)
+		return -ENOMEM;
+	snprintf(a->name, sizeof(a->name), "%s", v->name);
+	snprintf(a->prefix, sizeof(a->prefix), "%s", topo_prefix(t));
+	for (i = 0; i < v->n && r >= 0; i++)
+		r = each_target(&v->e[i], t, apply_one, &a->recs);
+	if (r < 0) {
+		const struct knob_rec *last = a->recs.n ? &a->recs.v[a->recs.n - 1] : NULL;
+
+		wgb_err("variant %s: set[%zu].%s on %s %s: %s", v->name, v->e[i - 1].index,
+			v->e[i - 1].ops->key, last ? last->node : "?", last ? last->object : "",
+			last && last->note[0] ? last->note : strerror(-r));
+		variant_revert(a);
+		variant_applied_free(a);
+		return r;
+	}
+	read_back_all(a);
+	*out = a;
+	return 0;
+}
+
+int variant_applied_json(const struct variant_applied *a, struct json_object **out)
+{
+	struct json_object *arr = json_object_new_array();
+	size_t i;
+
+	if (!arr)
+		return -ENOMEM;
+	for (i = 0; i < a->recs.n; i++) {
+		const struct knob_rec *r = &a->recs.v[i];
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "node", json_object_new_string(r->node));
+		json_object_object_add(o, "link", r->link[0] ? json_object_new_string(r->link) : NULL);
+		json_object_object_add(o, "key", json_object_new_string(r->ops->key));
+		json_object_object_add(o, "object", json_object_new_string(r->object));
+		json_object_object_add(o, "global", json_object_new_boolean(r->host));
+		json_object_object_add(o, "before", json_object_new_string(r->before));
+		json_object_object_add(o, "requested", json_object_new_string(r->requested));
+		json_object_object_add(o, "after", json_object_new_string(r->after));
+		json_object_object_add(o, "ok", json_object_new_boolean(r->ok));
+		json_object_object_add(o, "note", r->note[0] ? json_object_new_string(r->note) : NULL);
+		json_object_array_add(arr, o);
+	}
+	*out = arr;
+	return 0;
+}
+
+int variant_revert(struct variant_applied *a)
+{
+	size_t i;
+	int r, ret = 0;
+
+	if (!a || a->reverted)
+		return 0;
+	for (i = a->recs.n; i-- > 0;) {
+		const struct knob_rec *rec = &a->recs.v[i];
+
+		if (!rec->written)
+			continue;
+		r = rec->ops->revert(rec);
+		if (r && !ret)
+			ret = r;
+	}
+	a->reverted = true;
+	return ret;
+}
+
+void variant_applied_free(struct variant_applied *a)
+{
+	if (!a)
+		return;
+	knob_recs_free(&a->recs);
+	free(a);
+}
+
+size_t variant_node_cpus(const struct variant_applied *a, int node, int *cpus, size_t max)
+{
+	size_t i, n = 0;
+
+	for (i = 0; a && i < a->recs.n; i++) {
+		const struct knob_rec *r = &a->recs.v[i];
+		const char *s = r->requested;
+		char *end;
+
+		if (r->ops != &knob_cpus_ops || r->aux > 0 ||
+		    strcmp(r->node, topo_node_name((enum topo_node_id)node)))
+			continue;
+		while (*s && n < max) {
+			long c = strtol(s, &end, 10);
+
+			if (end == s)
+				break;
+			cpus[n++] = (int)c;
+			s = *end == ',' ? end + 1 : end;
+		}
+		return n;
+	}
+	return 0;
+}
+
+int variant_restore_host(const char *prefix, bool quiet)
+{
+	int r = knob_host_restore(prefix, quiet);
+
+	return r < 0 ? r : 0;
+}

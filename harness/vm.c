@@ -1,0 +1,469 @@
+/* vm.c — vm_run(): the host side of --backend vm (see vm.h).
+ *
+ * Steps: find QEMU and the kernel; write the initramfs into a private
+ * temporary directory; boot (KVM if /dev/kvm answers, else TCG; a KVM guest
+ * that dies or shows no sign of life within KVM_PROBE_S is relaunched with
+ * TCG and run.json says why); follow the control port until "done"; unpack
+ * the results; add console.log and the guest's facts to run.json. A hang
+ * timeout, SIGINT/SIGTERM or any error kills the guest: no QEMU outlives
+ * this function (and PR_SET_PDEATHSIG covers wgbench itself dying).
+ */
+#include "vm.h"
+#include "vm_impl.h"
+#include "opts.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define KVM_PROBE_S 10.0
+#define BOOT_TIMEOUT_S 120.0
+
+static volatile sig_atomic_t vm_stop;  /* set by SIGINT/SIGTERM: a signal needs a global */
+
+static void on_signal(int sig)
+{
+	vm_stop = sig;
+}
+
+struct vm_state {
+	struct vm_qemu_cfg q;
+	char tmp[PATH_MAX], initrd[PATH_MAX], ctl[PATH_MAX], res[PATH_MAX];
+	char console[PATH_MAX], qlog[PATH_MAX];
+	char qemu[PATH_MAX], qemu_version[128], agent[PATH_MAX];
+	char kvm_failure[256];
+	off_t ctl_off, con_off;
+	double t_start, boot_s, ready_s, guest_ready_uptime;
+	bool booted, ready, done, quiet;
+	int done_rc, pinned;
+	pid_t pid;
+};
+
+static int agent_binary(char *buf, size_t len)
+{
+	const char *env = getenv("WGB_AGENT_BIN");
+	char exe[PATH_MAX];
+	ssize_t n;
+
+	if (env && *env)
+		return realpath(env, buf) ? 0 : -errno;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return -errno;
+	exe[n] = 0;
+#if defined(__SANITIZE_ADDRESS__)
+	/* An ASan binary cannot be init: the sanitizer runtime needs /proc
+	 * before main() mounts it. The guest runs the plain build next door. */
+	*strrchr(exe, '/') = 0;
+	if (util_fmt(buf, len, "%s/../build/wgbench", exe) || access(buf, X_OK)) {
+		wgb_err("this is a sanitizer build; the guest needs the plain one: "
+			"run `make` (build/wgbench) or set WGB_AGENT_BIN");
+		return -ENOENT;
+	}
+	return 0;
+#else
+	return util_fmt(buf, len, "%s", exe);
+#endif
+}
+
+/* The options the agent runs with: this run's, with the guest's paths. */
+struct agent_argv {
+	const char *v[32 + 4 * OPTS_MAX_LIST];
+	size_t n;
+	char num[12][32];
+	size_t n_num;
+	char names[OPTS_MAX_LIST][80];
+	struct vm_file files[OPTS_MAX_LIST];
+};
+
+static void arg(struct agent_argv *a, const char *flag, const char *val)
+{
+	a->v[a->n++] = flag;
+	if (val)
+		a->v[a->n++] = val;
+}
+
+static void arg_num(struct agent_argv *a, const char *flag, const char *fmt, double v)
+{
+	char *b = a->num[a->n_num++];
+
+	snprintf(b, 32, fmt, v);
+	arg(a, flag, b);
+}
+
+static void agent_args(const struct opts *o, struct agent_argv *a)
+{
+	size_t i;
+
+	arg(a, "--wg", o->wg == TUN_NONE ? "none" : "kernel");
+	arg(a, "--prefix", o->prefix);
+	arg_num(a, "--tunnels", "%.0f", o->tunnels);
+	arg_num(a, "--duration", "%.3f", o->duration);
+	arg_num(a, "--omit", "%.3f", o->omit);
+	arg_num(a, "--repeat", "%.0f", o->repeat);
+	arg_num(a, "--interval", "%.3f", o->interval);
+	if (o->flows)
+		arg_num(a, "--flows", "%.0f", o->flows);
+	arg(a, "--flow-mode", o->flow_mode == FLOW_MODE_STREAMS ? "streams" : "processes");
+	if (o->have_seed) {
+		snprintf(a->num[a->n_num], 32, "%llu", o->seed);
+		arg(a, "--seed", a->num[a->n_num++]);
+	}
+	if (o->no_sampler)
+		arg(a, "--no-sampler", NULL);
+	if (o->no_warmup)
+		arg(a, "--no-warmup", NULL);
+	if (o->quiet)
+		arg(a, "--quiet", NULL);
+	arg(a, "--out", VM_GUEST_OUT);
+	arg(a, "--force", NULL);
+	for (i = 0; i < o->n_variants; i++) {
+		const char *b = strrchr(o->variants[i], '/');
+
+		snprintf(a->names[i], sizeof(a->names[i]), "/wgbench/variants/%zu-%.50s", i,
+			 b ? b + 1 : o->variants[i]);
+		a->files[i].guest = a->names[i];
+		a->files[i].host = o->variants[i];
+		arg(a, "--variant", a->names[i]);
+	}
+	for (i = 0; i < o->n_scenarios; i++)
+		arg(a, "--scenario", o->scenarios[i]);
+}
+
+/* New bytes of a file QEMU is writing, from *off on; NUL-terminated. */
+static char *read_new(const char *path, off_t *off)
+{
+	struct stat st;
+	char *buf;
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) || st.st_size <= *off || !(buf = malloc((size_t)(st.st_size - *off) + 1))) {
+		close(fd);
+		return NULL;
+	}
+	n = pread(fd, buf, (size_t)(st.st_size - *off), *off);
+	close(fd);
+	if (n <= 0) {
+		free(buf);
+		return NULL;
+	}
+	buf[n] = 0;
+	return buf;
+}
+
+static void follow_control(struct vm_state *s)
+{
+	char *text = read_new(s->ctl, &s->ctl_off), *line, *nl;
+	double now = util_now_mono() - s->t_start;
+
+	for (line = text; line && (nl = strchr(line, '\n')); line = nl + 1) {
+		*nl = 0;
+		s->ctl_off += nl - line + 1;
+		wgb_debug("guest: %s", line);
+		if (!strncmp(line, "boot ", 5)) {
+			s->booted = true;
+			s->boot_s = now;
+		} else if (!strncmp(line, "ready ", 6)) {
+			s->ready = true;
+			s->ready_s = now;
+			s->guest_ready_uptime = strtod(line + 6, NULL);
+		} else if (!strncmp(line, "done ", 5)) {
+			s->done = true;
+			s->done_rc = atoi(line + 5);
+		} else if (!strncmp(line, "error ", 6)) {
+			wgb_err("guest: %s", line + 6);
+		}
+	}
+	free(text);
+}
+
+static void follow_console(struct vm_state *s)
+{
+	char *text = read_new(s->console, &s->con_off);
+
+	if (!text)
+		return;
+	s->con_off += (off_t)strlen(text);
+	if (!s->quiet)
+		fputs(text, stderr);
+	free(text);
+}
+
+static void reset_outputs(struct vm_state *s)
+{
+	unlink(s->ctl);
+	unlink(s->res);
+	unlink(s->console);
+	s->ctl_off = s->con_off = 0;
+	s->booted = s->ready = s->done = false;
+}
+
+/* 0 when the guest said "done"; -EAGAIN when KVM failed (retry with TCG);
+ * else -errno after saying why. */
+static int watch(struct vm_state *s, double timeout)
+{
+	int status;
+
+	for (;;) {
+		pid_t w = waitpid(s->pid, &status, WNOHANG);
+		double t = util_now_mono() - s->t_start;
+
+		follow_control(s);
+		follow_console(s);
+		if (s->booted && !s->pinned)
+			s->pinned = vm_qemu_pin_vcpus(s->pid, s->q.vcpus) > 0 ? 1 : -1;
+		if (w == s->pid) {
+			s->pid = 0;
+			if (s->done)
+				return 0;
+			if (s->q.kvm && !s->booted) {
+				snprintf(s->kvm_failure, sizeof(s->kvm_failure),
+					 "KVM guest exited (%s %d) before booting",
+					 WIFEXITED(status) ? "exit" : "signal",
+					 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+				return -EAGAIN;
+			}
+			wgb_err("the guest stopped before its run finished (%s; see %s and %s)",
+				s->ready ? "during the run" : "during boot", s->console, s->qlog);
+			return -EIO;
+		}
+		if (vm_stop) {
+			wgb_err("interrupted: guest killed");
+			return -EINTR;
+		}
+		if (s->q.kvm && !s->booted && t > KVM_PROBE_S) {
+			snprintf(s->kvm_failure, sizeof(s->kvm_failure),
+				 "KVM guest showed no sign of life within %.0f s", KVM_PROBE_S);
+			return -EAGAIN;
+		}
+		if (!s->booted && t > BOOT_TIMEOUT_S) {
+			wgb_err("the guest did not boot within %.0f s (hang?): killed; see %s",
+				BOOT_TIMEOUT_S, s->console);
+			return -ETIMEDOUT;
+		}
+		if (t > timeout) {
+			wgb_err("the guest run exceeded %.0f s (hang?): killed; see %s", timeout, s->console);
+			return -ETIMEDOUT;
+		}
+		usleep(20000);
+	}
+}
+
+/* Generous: boot plus every measured test with its setup, twice over. */
+static double run_timeout(const struct opts *o)
+{
+	double n = (double)(o->n_variants ? o->n_variants : 1) * (o->n_scenarios ? o->n_scenarios : 5) *
+		   (o->repeat + 1);
+	const char *env = getenv("WGB_VM_TIMEOUT");
+
+	if (env && atof(env) > 0)
+		return atof(env);
+	return BOOT_TIMEOUT_S + 2 * n * (o->duration + o->omit + 15);
+}
+
+static int boot_and_run(const struct opts *o, struct vm_state *s)
+{
+	bool kvm = !strcmp(o->accel, "kvm") || (!strcmp(o->accel, "auto") && vm_kvm_usable());
+	int r;
+
+	for (;;) {
+		s->q.kvm = kvm;
+		reset_outputs(s);
+		s->t_start = util_now_mono();
+		r = vm_qemu_start(&s->q, &s->pid);
+		if (r)
+			return r;
+		r = watch(s, run_timeout(o));
+		vm_qemu_kill(s->pid);
+		s->pid = 0;
+		if (r != -EAGAIN)
+			return r;
+		if (!strcmp(o->accel, "kvm")) {
+			wgb_err("--accel kvm: %s (see %s)", s->kvm_failure, s->qlog);
+			return -EIO;
+		}
+		wgb_warn("%s; falling back to TCG", s->kvm_failure);
+		kvm = false;
+	}
+}
+
+static void jset_str(struct json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, v && *v ? json_object_new_string(v) : NULL);
+}
+
+/* run.json comes from the guest (its kernel release, CPUs, memory); the
+ * host adds what only it knows. */
+static int amend_run_json(const char *out_dir, const struct opts *o, const struct vm_state *s,
+			  const struct vm_kernel *k)
+{
+	char path[PATH_MAX];
+	struct json_object *root, *vm;
+	const char *text;
+	int r;
+
+	if (util_fmt(path, sizeof(path), "%s/run.json", out_dir))
+		return -ENAMETOOLONG;
+	root = json_object_from_file(path);
+	if (!root || !json_object_is_type(root, json_type_object)) {
+		json_object_put(root);
+		root = json_object_new_object();
+	}
+	vm = json_object_new_object();
+	jset_str(vm, "accelerator", s->q.kvm ? "kvm" : "tcg");
+	jset_str(vm, "kvm_fallback_reason", s->kvm_failure);
+	jset_str(vm, "machine", "q35");
+	jset_str(vm, "cpu", s->q.kvm ? "host" : "qemu64,+rdrand");
+	json_object_object_add(vm, "vcpus", json_object_new_int((int)s->q.vcpus));
+	json_object_object_add(vm, "memory_mb", json_object_new_int((int)s->q.memory_mb));
+	json_object_object_add(vm, "vcpu_threads_pinned", json_object_new_boolean(s->pinned > 0));
+	jset_str(vm, "qemu", s->qemu_version);
+	jset_str(vm, "kernel_release", k->release);
+	jset_str(vm, "kernel_image", k->image);
+	jset_str(vm, "kernel_deb", k->deb);
+	jset_str(vm, "kernel_deb_sha256", k->deb_sha256);
+	json_object_object_add(vm, "boot_to_ready_s", json_object_new_double(s->ready_s));
+	json_object_object_add(vm, "guest_uptime_at_ready_s", json_object_new_double(s->guest_ready_uptime));
+	jset_str(vm, "console_log", "console.log");
+	json_object_object_add(root, "backend", json_object_new_string(opts_backend_name(o->backend)));
+	json_object_object_add(root, "guest_backend", json_object_new_string("netns"));
+	json_object_object_add(root, "vm", vm);
+	text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+	r = util_write_file_atomic(path, text, strlen(text));
+	json_object_put(root);
+	return r;
+}
+
+static int prepare(const struct opts *o, struct vm_state *s, const struct vm_kernel *k,
+		   const char *out_dir)
+{
+	struct vm_initramfs_spec spec = { 0 };
+	struct agent_argv *a;
+	char datadir[PATH_MAX];
+	int r;
+
+	r = vm_qemu_find(s->qemu, sizeof(s->qemu));
+	if (!r)
+		r = agent_binary(s->agent, sizeof(s->agent));
+	if (r)
+		return r;
+	vm_qemu_version(s->qemu, s->qemu_version, sizeof(s->qemu_version));
+	snprintf(s->tmp, sizeof(s->tmp), "/tmp/wgbench-vm-XXXXXX");
+	if (!mkdtemp(s->tmp)) {
+		s->tmp[0] = 0;
+		return -errno;
+	}
+	if (util_fmt(s->initrd, sizeof(s->initrd), "%s/initramfs.cpio", s->tmp) ||
+	    util_fmt(s->ctl, sizeof(s->ctl), "%s/control", s->tmp) ||
+	    util_fmt(s->res, sizeof(s->res), "%s/results.cpio", s->tmp) ||
+	    util_fmt(s->console, sizeof(s->console), "%s/console.log", out_dir) ||
+	    util_fmt(s->qlog, sizeof(s->qlog), "%s/qemu.log", out_dir))
+		return -ENAMETOOLONG;
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	agent_args(o, a);
+	spec.agent_bin = s->agent;
+	spec.kernel = k;
+	spec.args = a->v;
+	spec.n_args = a->n;
+	spec.files = a->files;
+	spec.n_files = o->n_variants;
+	spec.datadir = vm_datadir(datadir, sizeof(datadir)) ? NULL : datadir;
+	r = vm_initramfs_write(s->initrd, &spec);
+	free(a);
+	if (r) {
+		if (r != -ENOENT)
+			wgb_err("writing the guest's initramfs: %s", strerror(-r));
+		return r;
+	}
+	s->q = (struct vm_qemu_cfg){
+		.qemu = s->qemu, .kernel = k->image, .initrd = s->initrd,
+		.console_log = s->console, .qemu_log = s->qlog, .control_out = s->ctl,
+		.results_out = s->res, .vcpus = o->vcpus, .memory_mb = o->memory_mb,
+	};
+	return 0;
+}
+
+static void remove_tmp(struct vm_state *s)
+{
+	const char *rm[] = { "rm", "-rf", s->tmp, NULL };
+
+	if (s->tmp[0])
+		vm_exec(rm, NULL);
+}
+
+int vm_run(const struct opts *o, const char *out_dir)
+{
+	struct sigaction sa = { .sa_handler = on_signal }, old_int, old_term;
+	struct vm_state *s;
+	struct vm_kernel k;
+	int r;
+
+	if (o->backend == TOPO_BACKEND_VMS) {
+		wgb_err("--backend vms (one guest per node) is not implemented yet; use --backend vm");
+		return -ENOTSUP;
+	}
+	if (o->wg == TUN_WGGO) {
+		wgb_err("--backend vm measures the guest kernel's WireGuard: use --wg kernel (or none)");
+		return -EINVAL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->quiet = o->quiet;
+	r = vm_kernel_resolve(o, &k);
+	if (!r && *k.moddir) {
+		char **mods = NULL;
+		size_t n = 0;
+
+		r = vm_kernel_modules(&k, &mods, &n);  /* fails early on a kernel without WireGuard */
+		vm_strv_free(mods, n);
+	}
+	if (!r)
+		r = util_mkdir_p(out_dir, 0755);
+	if (!r)
+		r = prepare(o, s, &k, out_dir);
+	if (r)
+		goto out;
+	vm_stop = 0;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	r = boot_and_run(o, s);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	if (r)
+		goto out;
+	r = vm_cpio_extract(s->res, out_dir);
+	if (r) {
+		wgb_err("the guest's results stream is incomplete (%s)", strerror(-r));
+		goto out;
+	}
+	r = amend_run_json(out_dir, o, s, &k);
+	if (r)
+		goto out;
+	r = s->done_rc;
+	if (r < 0)
+		wgb_err("the run inside the guest failed (%s): see %s", strerror(-r), s->console);
+	if (!o->quiet)
+		fprintf(stderr, "wgbench: guest %s (%s), boot to ready %.2f s, results in %s\n",
+			k.release, s->q.kvm ? "KVM" : "TCG", s->ready_s, out_dir);
+out:
+	if (s->pid)
+		vm_qemu_kill(s->pid);
+	remove_tmp(s);
+	free(s);
+	return r;
+}

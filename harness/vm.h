@@ -1,0 +1,21 @@
+/* vm.h — the QEMU backends: the same netns testbed inside a guest kernel.
+ *
+ * vm_run() boots the kernel under test (--kernel PATH [--modules DIR] or
+ * --kernel-deb FILE) in QEMU with an initramfs that holds this program as
+ * /init (the agent, cmd_agent.c), the modules the testbed needs and the
+ * scenario data. The agent runs run_execute() with --backend netns
+ * --wg kernel and streams the results directory back over a virtio-serial
+ * port; vm_run() unpacks it into out_dir, adds console.log and the guest's
+ * facts (kernel release, accelerator, vCPUs, memory) to run.json.
+ *
+ * Returns like run_execute(): 0, 1 (a scenario failed), or -errno after
+ * printing why (-EINVAL/-ENOENT/-ENOEXEC: bad input, exit 2).
+ */
+#ifndef WGB_VM_H
+#define WGB_VM_H
+
+struct opts;
+
+int vm_run(const struct opts *o, const char *out_dir);
+
+#endif

@@ -1,0 +1,109 @@
+/* vm_impl.h — internals shared by the vm_*.c files and the guest agent.
+ *
+ * vm_kernel.c     find the kernel image, its release and its modules tree
+ * vm_initramfs.c  write the guest's initramfs (newc cpio, written in C)
+ * vm_cpio.c       the newc cpio writer and a careful reader (results)
+ * vm_qemu.c       start QEMU, watch it, KVM -> TCG fallback, pinning
+ * vm.c            vm_run(): the whole host side
+ * cmd_agent.c     the guest side (PID 1)
+ */
+#ifndef WGB_VM_IMPL_H
+#define WGB_VM_IMPL_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+struct opts;
+
+/* Names of the virtio-serial ports and of files inside the initramfs. */
+#define VM_PORT_CONTROL "wgbench.control"
+#define VM_PORT_RESULTS "wgbench.results"
+#define VM_ARGS_FILE "/wgbench/args"         /* agent's run options, NUL-separated */
+#define VM_MODULES_FILE "/wgbench/modules"   /* modules to load, in order, one a line */
+#define VM_GUEST_OUT "/tmp/results"
+
+/* Exit status the agent reports for a kernel without WireGuard etc. */
+#define VM_AGENT_BADINPUT 2
+
+struct vm_kernel {
+	char image[PATH_MAX];        /* the bzImage */
+	char moddir[PATH_MAX];       /* .../lib/modules/<release>, "" if none */
+	char release[128];
+	char deb[PATH_MAX];          /* --kernel-deb, "" otherwise */
+	char deb_sha256[65];
+	bool wg_builtin;
+};
+
+int vm_kernel_resolve(const struct opts *o, struct vm_kernel *k);
+/* Modules (by name) the guest needs; required ones must resolve. Writes the
+ * absolute paths, dependencies first, into a malloc'd array (*out, *n). */
+int vm_kernel_modules(const struct vm_kernel *k, char ***out, size_t *n);
+void vm_strv_free(char **v, size_t n);
+
+/* fork + execvp + wait, no shell; stdout to out_path if given (else
+ * /dev/null when quiet). 0, or -EIO after printing what failed. */
+int vm_exec(const char *const argv[], const char *out_path);
+
+/* newc cpio writer. */
+struct vm_cpio;
+int vm_cpio_open(int fd, struct vm_cpio **out);
+int vm_cpio_dir(struct vm_cpio *c, const char *name, unsigned int mode);
+int vm_cpio_file(struct vm_cpio *c, const char *name, unsigned int mode,
+		 const void *data, size_t len);
+/* Copies a host file (its bytes, not a link) into the archive. */
+int vm_cpio_copy(struct vm_cpio *c, const char *name, const char *src, unsigned int mode);
+int vm_cpio_symlink(struct vm_cpio *c, const char *name, const char *target);
+int vm_cpio_node(struct vm_cpio *c, const char *name, unsigned int mode,
+		 unsigned int major, unsigned int minor);
+/* Adds a directory tree (regular files and directories) under name. */
+int vm_cpio_tree(struct vm_cpio *c, const char *name, const char *src);
+/* Writes the trailer and frees c (also NULL-safe on error paths). */
+int vm_cpio_close(struct vm_cpio *c);
+/* Extracts regular files and directories of an archive into dir; refuses
+ * absolute names and "..". */
+int vm_cpio_extract(const char *archive, const char *dir);
+
+/* The initramfs: the agent binary as /init, its libraries, modules, data,
+ * and the agent's arguments. */
+struct vm_file {
+	const char *guest;           /* absolute path inside the guest */
+	const char *host;
+};
+struct vm_initramfs_spec {
+	const char *agent_bin;
+	const struct vm_kernel *kernel;
+	const char *const *args;     /* run options for the agent */
+	size_t n_args;
+	const struct vm_file *files; /* variant files */
+	size_t n_files;
+	const char *datadir;         /* host dir holding scenarios/ (and plots/) */
+};
+int vm_initramfs_write(const char *path, const struct vm_initramfs_spec *s);
+/* The data directory (holding scenarios/) of this wgbench, or -ENOENT. */
+int vm_datadir(char *buf, size_t len);
+
+/* QEMU. */
+struct vm_qemu_cfg {
+	const char *qemu;            /* binary */
+	const char *kernel;
+	const char *initrd;
+	const char *console_log;
+	const char *qemu_log;
+	const char *control_out;
+	const char *results_out;
+	unsigned int vcpus, memory_mb;
+	bool kvm;
+};
+int vm_qemu_find(char *buf, size_t len);
+int vm_qemu_version(const char *qemu, char *buf, size_t len);
+int vm_qemu_start(const struct vm_qemu_cfg *cfg, pid_t *pid);
+/* Pins vCPU thread i to host CPU i mod ncpus; returns how many were pinned. */
+int vm_qemu_pin_vcpus(pid_t pid, unsigned int vcpus);
+void vm_qemu_kill(pid_t pid);
+bool vm_kvm_usable(void);
+
+#endif

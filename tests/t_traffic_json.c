@@ -1,0 +1,112 @@
+/* t_traffic_json.c — metrics extracted from real iperf3 3.12 JSON, captured on
+ * the development machine (tests/data/iperf3-*.json: two namespaces, a veth,
+ * `iperf3 -s -1 -J` and `iperf3 -c ... -J -t 2 -O 1 --get-server-output`). */
+#include "traffic.h"
+#include "util.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int failures;
+
+#define CHECK(cond) do { if (!(cond)) { \
+	fprintf(stderr, "%s:%d: %s: check failed: %s\n", __FILE__, __LINE__, cur, #cond); \
+	failures++; } } while (0)
+
+static const char *cur;
+
+static bool near(double a, double b)
+{
+	return fabs(a - b) <= 1e-9 * fmax(1, fabs(b));
+}
+
+static char *load(const char *name)
+{
+	char path[512], *text = NULL;
+	const char *here = __FILE__, *slash = strrchr(here, '/');
+
+	snprintf(path, sizeof(path), "%.*s/data/%s", slash ? (int)(slash - here) : 1,
+		 slash ? here : ".", name);
+	if (util_read_file(path, &text, NULL)) {
+		fprintf(stderr, "cannot read %s\n", path);
+		exit(1);
+	}
+	return text;
+}
+
+static int parse(const char *name, struct traffic_metrics *m, char *err, size_t len)
+{
+	char *text = load(name);
+	int ret;
+
+	cur = name;
+	err[0] = '\0';
+	ret = traffic_parse_json(text, m, err, len);
+	free(text);
+	return ret;
+}
+
+int main(void)
+{
+	struct traffic_metrics m;
+	char err[512];
+
+	CHECK(parse("iperf3-tcp-p2.json", &m, err, sizeof(err)) == 0);
+	CHECK(near(m.receiver_bps, 10046157070.825426));
+	CHECK(near(m.sender_bps, 10122498300.6594));
+	CHECK(m.retransmits == 9153);
+	CHECK(m.packets == -1 && isnan(m.jitter_ms));
+
+	/* Reverse: the client is the receiver; retransmits are the server's. */
+	CHECK(parse("iperf3-tcp-rev.json", &m, err, sizeof(err)) == 0);
+	CHECK(near(m.receiver_bps, 8295579899.85329));
+	CHECK(near(m.sender_bps, 8290907360.69468));
+	CHECK(m.retransmits == 1414);
+
+	/* Forward UDP: loss from the server's own report (206297/111429), not the
+	 * client's end.sum_received (205830/159450, wrong in 3.12 with --omit). */
+	CHECK(parse("iperf3-udp-1200.json", &m, err, sizeof(err)) == 0);
+	CHECK(near(m.receiver_bps, 455644343.04926));
+	CHECK(near(m.sender_bps, 987985481.978223));
+	CHECK(m.packets == 206297 && m.lost_packets == 111429);
+	CHECK(near(m.jitter_ms, 0.00026208335261953));
+	CHECK(near(m.packets_per_s, (206297.0 - 111429.0) / 1.99878));
+	CHECK(m.retransmits == -1);
+	/* The receiver's datagrams times the block size are its byte count. */
+	CHECK(near(m.packets_per_s * m.seconds * 1200, 113841600));
+
+	CHECK(parse("iperf3-udp-64-p2.json", &m, err, sizeof(err)) == 0);
+	CHECK(m.packets == 182879 && m.lost_packets == 13313);
+	CHECK(near(m.jitter_ms, 0.06234509797935948));
+	CHECK(near(m.receiver_bps, 43398350.20090118));
+
+	/* Reverse UDP: the client's own end.sum is the receiver's. */
+	CHECK(parse("iperf3-udp-rev.json", &m, err, sizeof(err)) == 0);
+	CHECK(m.packets == 192188 && m.lost_packets == 97035);
+	CHECK(near(m.jitter_ms, 0.07225109710497704));
+	CHECK(near(m.receiver_bps, 456739419.8975278));
+
+	CHECK(parse("iperf3-refused.json", &m, err, sizeof(err)) != 0);
+	CHECK(!strcmp(err, "iperf3: unable to connect to server: Connection refused"));
+
+	cur = "garbage";
+	CHECK(traffic_parse_json("{not json", &m, err, sizeof(err)) != 0);
+	CHECK(strstr(err, "not a JSON object") != NULL);
+	cur = "array";
+	CHECK(traffic_parse_json("[1,2]", &m, err, sizeof(err)) != 0);
+	cur = "udp without the server's report";
+	CHECK(traffic_parse_json("{\"start\":{\"test_start\":{\"protocol\":\"UDP\",\"reverse\":0}},"
+				 "\"end\":{\"sum_sent\":{\"bits_per_second\":1},"
+				 "\"sum_received\":{\"bits_per_second\":1}}}", &m, err, sizeof(err)) != 0);
+	CHECK(strstr(err, "server_output_json") != NULL);
+	cur = "tcp without sums";
+	CHECK(traffic_parse_json("{\"start\":{\"test_start\":{\"protocol\":\"TCP\"}},\"end\":{}}",
+				 &m, err, sizeof(err)) != 0);
+	CHECK(strstr(err, "sum_received") != NULL);
+
+	if (failures)
+		fprintf(stderr, "t_traffic_json: %d failures\n", failures);
+	return failures ? 1 : 0;
+}

@@ -1,0 +1,34 @@
+/* netns.h — persistent named network namespaces, made the way `ip netns add`
+ * makes them: /run/netns/<name> is a bind mount of a namespace created with
+ * unshare(CLONE_NEWNET), so `ip netns list/exec` see them.
+ *
+ * The calling thread changes namespace only inside these functions (and
+ * between netns_enter() and netns_leave()); each returns with the thread in
+ * the namespace it started in. 0 or -errno; the cause is printed once.
+ */
+#ifndef WGB_NETNS_H
+#define WGB_NETNS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#define NETNS_RUN_DIR "/run/netns"
+
+int netns_path(const char *name, char *buf, size_t len);
+/* Create <name> and leave the calling thread INSIDE it, with *back an fd of
+ * the namespace it came from (for netns_leave()). -EEXIST if it exists. */
+int netns_create_enter(const char *name, int *back);
+/* Enter the namespace at path; *back as above. */
+int netns_enter(const char *path, int *back);
+/* Return to *back and close it (NULL-safe on -1). */
+int netns_leave(int *back);
+/* Unmount and unlink /run/netns/<name>; 0 if it did not exist. */
+int netns_delete(const char *name);
+int netns_exists(const char *name);
+/* PIDs whose /proc/PID/ns/net is that namespace; *pids malloc'd. */
+int netns_pids(const char *name, pid_t **pids, size_t *n);
+/* Names in /run/netns starting with prefix; *names malloc'd, each too. */
+int netns_list(const char *prefix, char ***names, size_t *n);
+void netns_list_free(char **names, size_t n);
+
+#endif

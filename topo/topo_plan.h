@@ -1,0 +1,31 @@
+/* topo_plan.h — the pure part of the testbed: names and the address plan of
+ * topo.h's comment, computed without touching the machine (unit-tested). */
+#ifndef WGB_TOPO_PLAN_H
+#define WGB_TOPO_PLAN_H
+
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "topo.h"
+
+#define TOPO_PORT_BASE 51820
+#define TOPO_TUNNEL_MTU 1420
+#define TOPO_RULE_TABLE_BASE 1000
+#define TOPO_RULE_PRIO_BASE 1000
+
+/* <prefix><node name>; -ENAMETOOLONG if it does not fit. */
+int topo_plan_netns(const char *prefix, enum topo_node_id n, char *buf, size_t len);
+/* <prefix><suffix> of node n's interface on link r (tunnel k); -ENOENT if
+ * the node has none there (source has no underlay), -ENAMETOOLONG past 15. */
+int topo_plan_ifname(const char *prefix, enum topo_node_id n, enum topo_link_role r,
+		     unsigned int k, char *buf, size_t len);
+/* Node n's address on link r (tunnel k, or drain address k on the lan);
+ * -ENOENT if none. */
+int topo_plan_addr(enum topo_node_id n, enum topo_link_role r, unsigned int k,
+		   struct in_addr *a, unsigned int *plen);
+/* Network of a link ("10.101.0.0/24" is lan of the source side). */
+struct in_addr topo_plan_ip(uint8_t a, uint8_t b, uint8_t c, uint8_t d);
+uint16_t topo_plan_port(unsigned int k);
+
+#endif

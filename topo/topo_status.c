@@ -1,0 +1,297 @@
+/* topo_status.c — a live testbed seen from outside: attaching to one built by
+ * `topo up` (from its state file), the status document of DESIGN.md read
+ * back from the kernel, tunnel statistics, and the accessors of topo.h. */
+#include "topo_impl.h"
+#include "topo_plan.h"
+#include "netns.h"
+#include "nlx.h"
+#include "util.h"
+
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <string.h>
+
+int topo_attach(const char *prefix, struct topo **out)
+{
+	struct topo_config cfg = { 0 };
+	struct topo_state st;
+	struct topo *t = NULL;
+	char path[256];
+	unsigned int n, k, g;
+	int ret;
+
+	*out = NULL;
+	state_path(prefix, "state.json", path, sizeof(path));
+	ret = state_load(prefix, &st);
+	if (ret == -ENOENT)
+		wgb_err("no testbed with prefix '%s' (no %s); start one with 'wgbench topo up --prefix %s'",
+			prefix, path, prefix);
+	if (ret)
+		return ret;
+	if (!st.complete) {
+		wgb_err("the testbed with prefix '%s' is incomplete (its build stopped after step '%s'); "
+			"remove it with 'wgbench cleanup --prefix %s'", prefix, st.last_step, prefix);
+		return -ENOENT;
+	}
+	snprintf(cfg.prefix, sizeof(cfg.prefix), "%s", prefix);
+	cfg.wg = st.wg;
+	cfg.tunnels = st.tunnels;
+	cfg.persistent = st.persistent;
+	ret = topo_alloc(&cfg, &t);
+	if (ret)
+		return ret;
+	t->st = st;
+	t->ops = st.wg == TUN_WGGO ? &tun_wggo_ops : st.wg == TUN_KERNEL ? &tun_kernel_ops : NULL;
+	for (k = 0; t->ops && k < st.tunnels; k++)
+		for (g = 0; g < 2; g++) {
+			struct tun_end *e = &t->tun[k].end[g];
+
+			if (!st.end[k][g].made)
+				continue;
+			snprintf(e->ifname, sizeof(e->ifname), "%s", t->tun[k].ifname[g]);
+			snprintf(e->netns_path, sizeof(e->netns_path), "%s", t->node[g ? NODE_GW2 : NODE_GW1].path);
+			e->pid = st.end[k][g].pid;
+		}
+	for (n = 0; n < NODE__COUNT; n++) {
+		ret = topo_node_open(t, (enum topo_node_id)n);
+		if (ret) {
+			wgb_err("the testbed with prefix '%s' is damaged (node %s); remove it with "
+				"'wgbench cleanup --prefix %s'", prefix, topo_node_name((enum topo_node_id)n), prefix);
+			topo_free(t);
+			return -ENOENT;
+		}
+	}
+	*out = t;
+	return 0;
+}
+
+/* ---- status ---- */
+
+static int add(struct json_object *o, const char *k, struct json_object *v)
+{
+	if (!v)
+		return -ENOMEM;
+	return json_object_object_add(o, k, v) ? -ENOMEM : 0;
+}
+
+static int push(struct json_object *arr, struct json_object *v)
+{
+	if (!v)
+		return -ENOMEM;
+	if (json_object_array_add(arr, v)) {
+		json_object_put(v);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int iface_json(const struct topo *t, enum topo_node_id n, const char *name,
+		      enum topo_link_role r, struct json_object *arr)
+{
+	struct json_object *o, *addrs;
+	struct nlx_link_info li;
+	char a[INET_ADDRSTRLEN + 4];
+	size_t i;
+	int ret;
+
+	ret = nlx_link_info(t->node[n].nl, name, &li);
+	if (ret && ret != -ENODEV)
+		return ret;
+	o = json_object_new_object();
+	if (push(arr, o))
+		return -ENOMEM;
+	if (add(o, "name", json_object_new_string(name)) ||
+	    add(o, "role", json_object_new_string(topo_link_name(r))) ||
+	    add(o, "state", json_object_new_string(ret ? "missing" : li.up ? "up" : "down")))
+		return -ENOMEM;
+	addrs = json_object_new_array();
+	if (add(o, "addresses", addrs))
+		return -ENOMEM;
+	for (i = 0; !ret && i < li.n_addr; i++) {
+		inet_ntop(AF_INET, &li.addr[i], a, INET_ADDRSTRLEN);
+		snprintf(a + strlen(a), 4, "/%u", li.plen[i]);
+		if (push(addrs, json_object_new_string(a)))
+			return -ENOMEM;
+	}
+	return add(o, "mtu", ret ? json_object_new_null() : json_object_new_int((int)li.mtu));
+}
+
+static int node_json(const struct topo *t, enum topo_node_id n, struct json_object *nodes)
+{
+	const struct topo_node_rt *nd = &t->node[n];
+	struct json_object *o, *ifs;
+	unsigned int k;
+	int ret;
+
+	o = json_object_new_object();
+	if (push(nodes, o) || add(o, "name", json_object_new_string(topo_node_name(n))) ||
+	    add(o, "netns", json_object_new_string(nd->netns)))
+		return -ENOMEM;
+	ifs = json_object_new_array();
+	if (add(o, "interfaces", ifs))
+		return -ENOMEM;
+	ret = iface_json(t, n, nd->ifname[LINK_LAN], LINK_LAN, ifs);
+	if (!ret && nd->ifname[LINK_UNDERLAY][0])
+		ret = iface_json(t, n, nd->ifname[LINK_UNDERLAY], LINK_UNDERLAY, ifs);
+	for (k = 0; !ret && t->ops && (n == NODE_GW1 || n == NODE_GW2) && k < t->cfg.tunnels; k++)
+		ret = iface_json(t, n, t->tun[k].ifname[n == NODE_GW2], LINK_TUNNEL, ifs);
+	return ret;
+}
+
+static int stats_json(const struct topo *t, unsigned int k, struct json_object *o)
+{
+	struct topo_tunnel_stats s;
+	struct json_object *st, *one;
+	int g;
+
+	st = json_object_new_object();
+	if (add(o, "stats", st))
+		return -ENOMEM;
+	for (g = 0; g < 2; g++) {
+		enum topo_node_id gw = g ? NODE_GW2 : NODE_GW1;
+
+		if (topo_tunnel_stats(t, k, gw, &s)) {
+			if (add(st, topo_node_name(gw), json_object_new_null()))
+				return -ENOMEM;
+			continue;
+		}
+		one = json_object_new_object();
+		if (add(st, topo_node_name(gw), one) ||
+		    add(one, "rx_bytes", json_object_new_int64((int64_t)s.rx_bytes)) ||
+		    add(one, "tx_bytes", json_object_new_int64((int64_t)s.tx_bytes)) ||
+		    add(one, "last_handshake_sec", json_object_new_int64((int64_t)s.last_handshake_sec)))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int tunnel_json(const struct topo *t, unsigned int k, struct json_object *arr)
+{
+	struct json_object *o, *ports, *pids;
+	int g;
+
+	o = json_object_new_object();
+	if (push(arr, o) || add(o, "index", json_object_new_int((int)k)) ||
+	    add(o, "gw1_interface", json_object_new_string(t->tun[k].ifname[0])) ||
+	    add(o, "gw2_interface", json_object_new_string(t->tun[k].ifname[1])) ||
+	    add(o, "implementation", json_object_new_string(t->ops->name)))
+		return -ENOMEM;
+	ports = json_object_new_array();
+	pids = json_object_new_array();
+	if (add(o, "listen_ports", ports) || add(o, "pids", pids))
+		return -ENOMEM;
+	for (g = 0; g < 2; g++)
+		if (push(ports, json_object_new_int(topo_plan_port(k))) ||
+		    push(pids, json_object_new_int((int)t->tun[k].end[g].pid)))
+			return -ENOMEM;
+	return stats_json(t, k, o);
+}
+
+int topo_status_json(const struct topo *t, struct json_object **out)
+{
+	struct json_object *o, *arr;
+	unsigned int n, k;
+	int ret = -ENOMEM;
+
+	o = json_object_new_object();
+	if (!o)
+		return -ENOMEM;
+	if (add(o, "prefix", json_object_new_string(t->cfg.prefix)) ||
+	    add(o, "backend", json_object_new_string("netns")) ||
+	    add(o, "wg", json_object_new_string(opts_wg_name(t->st.wg))) ||
+	    add(o, "wg_version", json_object_new_string(t->st.wg_version)))
+		goto out;
+	arr = json_object_new_array();
+	if (add(o, "nodes", arr))
+		goto out;
+	for (n = 0; n < NODE__COUNT; n++) {
+		ret = node_json(t, (enum topo_node_id)n, arr);
+		if (ret)
+			goto out;
+	}
+	ret = -ENOMEM;
+	arr = json_object_new_array();
+	if (add(o, "tunnels", arr))
+		goto out;
+	for (k = 0; t->ops && k < t->cfg.tunnels; k++) {
+		ret = tunnel_json(t, k, arr);
+		if (ret)
+			goto out;
+	}
+	ret = -ENOMEM;
+	arr = json_object_new_array();
+	if (add(o, "drain_addresses", arr))
+		goto out;
+	for (k = 0; k < t->cfg.tunnels; k++)
+		if (push(arr, json_object_new_string(t->drain_addr[k])))
+			goto out;
+	*out = o;
+	return 0;
+out:
+	json_object_put(o);
+	return ret;
+}
+
+/* ---- accessors ---- */
+
+const char *topo_prefix(const struct topo *t) { return t->cfg.prefix; }
+enum tun_kind topo_wg(const struct topo *t) { return t->st.wg; }
+unsigned int topo_tunnels(const struct topo *t) { return t->cfg.tunnels; }
+const char *topo_source_addr(const struct topo *t) { return t->source_addr; }
+const char *topo_wg_version(const struct topo *t) { return t->st.wg_version; }
+
+const char *topo_node_netns(const struct topo *t, enum topo_node_id n)
+{
+	return (unsigned int)n < NODE__COUNT ? t->node[n].netns : NULL;
+}
+
+int topo_node_netns_path(const struct topo *t, enum topo_node_id n, char *buf, size_t len)
+{
+	if ((unsigned int)n >= NODE__COUNT)
+		return -EINVAL;
+	return util_fmt(buf, len, "%s", t->node[n].path);
+}
+
+const char *topo_ifname(const struct topo *t, enum topo_node_id n, enum topo_link_role r, unsigned int k)
+{
+	if ((unsigned int)n >= NODE__COUNT)
+		return NULL;
+	if (r == LINK_TUNNEL) {
+		if (!t->ops || k >= t->cfg.tunnels || (n != NODE_GW1 && n != NODE_GW2))
+			return NULL;
+		return t->tun[k].ifname[n == NODE_GW2];
+	}
+	if (r != LINK_LAN && r != LINK_UNDERLAY)
+		return NULL;
+	return t->node[n].ifname[r][0] ? t->node[n].ifname[r] : NULL;
+}
+
+const char *topo_drain_addr(const struct topo *t, unsigned int k)
+{
+	return k < t->cfg.tunnels ? t->drain_addr[k] : NULL;
+}
+
+int topo_tunnel_stats(const struct topo *t, unsigned int k, enum topo_node_id gw,
+		      struct topo_tunnel_stats *out)
+{
+	struct tun_peer_stats ps;
+	int ret;
+
+	if (!t->ops || k >= t->cfg.tunnels || (gw != NODE_GW1 && gw != NODE_GW2))
+		return -EINVAL;
+	ret = t->ops->peer_stats(&t->tun[k].end[gw == NODE_GW2], &ps);
+	if (ret)
+		return ret;
+	out->rx_bytes = ps.rx_bytes;
+	out->tx_bytes = ps.tx_bytes;
+	out->last_handshake_sec = ps.last_handshake_sec;
+	return 0;
+}
+
+pid_t topo_tunnel_pid(const struct topo *t, unsigned int k, enum topo_node_id gw)
+{
+	if (!t->ops || k >= t->cfg.tunnels || (gw != NODE_GW1 && gw != NODE_GW2))
+		return 0;
+	return t->tun[k].end[gw == NODE_GW2].pid;
+}
