@@ -6,6 +6,7 @@
 #include "state.h"
 #include "topo.h"
 #include "util.h"
+#include "variant.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -45,7 +46,11 @@ int cleanup_main(int argc, char *argv[])
 		return WGB_EXIT_USAGE;
 	}
 	if (has_prefix_flag(argc, argv)) {
+		/* host-wide variant values first: they outlive any namespace */
+		r = variant_restore_host(o.prefix, false);
 		ret = topo_cleanup(o.prefix, false);
+		if (r && !ret)
+			ret = r;
 	} else {
 		ret = state_list(&prefixes, &n);
 		if (ret)
@@ -53,6 +58,9 @@ int cleanup_main(int argc, char *argv[])
 		if (!ret && n == 0)
 			printf("cleanup: no testbed state in " STATE_DIR ", nothing to do\n");
 		for (i = 0; i < n; i++) {
+			r = variant_restore_host(prefixes[i], false);
+			if (r && !ret)
+				ret = r;
 			r = topo_cleanup(prefixes[i], false);
 			if (r && !ret)
 				ret = r;
@@ -60,7 +68,6 @@ int cleanup_main(int argc, char *argv[])
 		}
 		free(prefixes);
 	}
-	/* The integrator adds the restore of host-wide variant knobs here. */
 	if (ret == -EBUSY || ret == -EPERM)
 		return WGB_EXIT_USAGE;
 	return ret ? WGB_EXIT_FAIL : WGB_EXIT_OK;

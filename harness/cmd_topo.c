@@ -6,6 +6,7 @@
 #include "opts.h"
 #include "topo.h"
 #include "util.h"
+#include "variant.h"
 
 #include <errno.h>
 #include <json-c/json.h>
@@ -18,7 +19,9 @@ static void usage(void)
 		"  up       build the testbed and leave it running\n"
 		"  down     remove it\n"
 		"  status   show it (--json: the status document)\n"
-		"Options:\n");
+		"Options:\n"
+		"  --variant FILE   (up) apply a variant to the testbed (repeatable); host-wide\n"
+		"                   values are restored by `topo down` and `wgbench cleanup`\n");
 	opts_usage(OPTS_TOPO);
 }
 
@@ -115,18 +118,74 @@ static int show(struct topo *t, bool json)
 	return 0;
 }
 
-static int do_up(const struct opts *o)
+/* Apply each variant to the new testbed and print what took effect. The
+ * applied state is not reverted here: the testbed keeps it until `topo down`
+ * (namespaced values go with the namespaces; host-wide values are in the
+ * host file, which `topo down` and `wgbench cleanup` restore). */
+static int apply_variants(struct topo *t, const struct variant_set *vs, bool quiet)
+{
+	char why[512];
+	size_t i, j;
+	int ret;
+
+	for (i = 0; i < variant_count(vs); i++) {
+		const struct variant *v = variant_get(vs, i);
+		struct variant_applied *a = NULL;
+		struct json_object *rows = NULL;
+
+		ret = variant_check(v, t, why, sizeof(why));
+		if (ret) {
+			wgb_err("variant %s cannot run on this testbed: %s", variant_name(v), why);
+			return ret;
+		}
+		ret = variant_apply(v, t, &a);
+		if (ret)
+			return ret;
+		if (!quiet && !variant_applied_json(a, &rows)) {
+			printf("variant %s applied:\n", variant_name(v));
+			for (j = 0; j < json_object_array_length(rows); j++) {
+				struct json_object *r = json_object_array_get_idx(rows, j);
+
+				printf("  %-6s %-8s %-13s %-32s %s -> %s%s%s\n", str(r, "node"),
+				       field(r, "link") ? str(r, "link") : "-", str(r, "key"), str(r, "object"),
+				       str(r, "before"), str(r, "after"), field(r, "note") ? "  note: " : "",
+				       field(r, "note") ? str(r, "note") : "");
+			}
+			json_object_put(rows);
+		}
+		variant_applied_free(a);
+	}
+	return 0;
+}
+
+static int do_up(const struct opts *o, const char *const *variants, size_t n_variants)
 {
 	struct topo_config cfg;
 	struct topo *t = NULL;
+	struct variant_set *vs = NULL;
 	double start = util_now_mono();
 	int ret;
 
+	/* Every variant is validated before anything is built. */
+	if (n_variants && variant_load_all(variants, n_variants, &vs))
+		return -EINVAL;
 	topo_config_from_opts(&cfg, o);
 	cfg.persistent = true;   /* the testbed stays after this process exits */
 	ret = topo_up(&cfg, &t);
-	if (ret)
+	if (ret) {
+		variant_set_free(vs);
 		return ret;
+	}
+	if (vs) {
+		ret = apply_variants(t, vs, o->json);
+		variant_set_free(vs);
+		if (ret) {
+			variant_restore_host(topo_prefix(t), true);
+			topo_down(t);
+			topo_free(t);
+			return ret;
+		}
+	}
 	if (o->json) {
 		ret = show(t, true);
 	} else {
@@ -156,6 +215,10 @@ static int do_down(const struct opts *o)
 	topo_free(t);
 	if (ret)
 		return ret;
+	/* Host-wide values a `topo up --variant` changed. */
+	ret = variant_restore_host(o->prefix, o->json);
+	if (ret)
+		return ret;
 	if (o->json)
 		printf("{\"down\":\"%s\"}\n", o->prefix);
 	else
@@ -176,11 +239,32 @@ static int do_status(const struct opts *o)
 	return ret;
 }
 
+/* Takes `--variant FILE` pairs out of argv (only `up` uses them). */
+static int take_variants(int *argc, char *argv[], const char **v, size_t max, size_t *n)
+{
+	int i, o = 0;
+
+	*n = 0;
+	for (i = 0; i < *argc; i++) {
+		if (strcmp(argv[i], "--variant")) {
+			argv[o++] = argv[i];
+			continue;
+		}
+		if (i + 1 >= *argc || *n == max) {
+			wgb_err("--variant: expected a file (at most %zu)", max);
+			return -EINVAL;
+		}
+		v[(*n)++] = argv[++i];
+	}
+	*argc = o;
+	return 0;
+}
+
 int topo_main(int argc, char *argv[])
 {
-	const char *pos[1];
+	const char *pos[1], *variants[OPTS_MAX_LIST];
 	struct opts o;
-	size_t n_pos;
+	size_t n_pos, n_variants;
 	int i, ret;
 
 	for (i = 0; i < argc; i++)
@@ -189,8 +273,14 @@ int topo_main(int argc, char *argv[])
 			return WGB_EXIT_OK;
 		}
 	opts_init(&o);
+	if (take_variants(&argc, argv, variants, OPTS_MAX_LIST, &n_variants))
+		return WGB_EXIT_USAGE;
 	if (opts_parse(&o, OPTS_TOPO, argc, argv, pos, 1, &n_pos))
 		return WGB_EXIT_USAGE;
+	if (n_variants && (n_pos != 1 || strcmp(pos[0], "up"))) {
+		wgb_err("topo: --variant is only for `topo up`");
+		return WGB_EXIT_USAGE;
+	}
 	if (n_pos != 1) {
 		wgb_err("topo: expected up, down or status");
 		usage();
@@ -201,7 +291,7 @@ int topo_main(int argc, char *argv[])
 		return WGB_EXIT_USAGE;
 	}
 	if (!strcmp(pos[0], "up"))
-		ret = do_up(&o);
+		ret = do_up(&o, variants, n_variants);
 	else if (!strcmp(pos[0], "down"))
 		ret = do_down(&o);
 	else if (!strcmp(pos[0], "status"))

@@ -229,7 +229,7 @@ static int build(const struct knob_entry *e, int ifindex, struct rtnl_qdisc **ou
 		else
 			rtnl_qdisc_tbf_set_limit_by_latency(q, 50000);
 	} else if (!strcmp(e->q.kind, "htb")) {
-		rtnl_htb_set_defcls(q, TC_HANDLE(1, 1));
+		rtnl_htb_set_defcls(q, 1);   /* the minor of class 1:1, as `tc ... default 1` */
 	} else if (!strcmp(e->q.kind, "pfifo") || !strcmp(e->q.kind, "bfifo")) {
 		if (e->q.has_limit)
 			rtnl_qdisc_fifo_set_limit(q, (int)e->q.limit);
