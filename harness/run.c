@@ -209,7 +209,13 @@ static int bring_up(struct run_ctx *c, unsigned int tunnels)
 
 	topo_config_from_opts(&cfg, c->o);
 	cfg.tunnels = tunnels;
-	cfg.persistent = false;
+	/* WORKAROUND: topo creates the tunnel ends in short-lived threads, and a
+	 * non-persistent wireguard-go gets PR_SET_PDEATHSIG, which fires when the
+	 * creating THREAD exits: the tunnel dies at once ("looking up <if>: No
+	 * such device"). Persistent ends survive that; topo_down() still removes
+	 * them, and `wgbench cleanup` after a SIGKILL. Back to false once topo
+	 * forks them from a long-lived thread. */
+	cfg.persistent = true;
 	ret = topo_up(&cfg, &c->topo);
 	if (ret)
 		c->topo = NULL;
