@@ -11,6 +11,7 @@
 #include "vm.h"
 #include "vm_impl.h"
 #include "opts.h"
+#include "report.h"
 #include "util.h"
 
 #include <errno.h>
@@ -400,7 +401,9 @@ static void remove_tmp(struct vm_state *s)
 {
 	const char *rm[] = { "rm", "-rf", s->tmp, NULL };
 
-	if (s->tmp[0])
+	if (s->tmp[0] && getenv("WGB_VM_KEEP"))
+		wgb_warn("WGB_VM_KEEP: kept %s", s->tmp);
+	else if (s->tmp[0])
 		vm_exec(rm, NULL);
 }
 
@@ -454,6 +457,10 @@ int vm_run(const struct opts *o, const char *out_dir)
 	r = amend_run_json(out_dir, o, s, &k);
 	if (r)
 		goto out;
+	/* The guest has no gnuplot: tables and plots are made here, from the
+	 * guest's results.json. */
+	if (s->done_rc >= 0 && report_write(out_dir, o->quiet))
+		wgb_warn("the report of %s could not be made completely", out_dir);
 	r = s->done_rc;
 	if (r < 0)
 		wgb_err("the run inside the guest failed (%s): see %s", strerror(-r), s->console);

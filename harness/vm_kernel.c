@@ -55,7 +55,7 @@ static int image_release(const char *path, char *rel, size_t len)
 	char ver[256];
 	unsigned int off;
 	ssize_t n;
-	int fd, ret = -ENOEXEC;
+	int fd, ret = -EINVAL;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
