@@ -25,29 +25,31 @@ static int inside(const struct report_data *d, const char *rel, char *buf, size_
 	return util_fmt(buf, len, "%s/%s", d->dir, rel);
 }
 
-/* Adds one flow's intervals into sum[] (Mbit/s) at t[] (interval start). */
-static void add_flow(const struct report_data *d, const char *rel, double *t, double *sum, size_t *n)
+/* Adds one flow's intervals into sum[] (Mbit/s) over [t0[], t1[]]; iperf3's
+ * omitted (warm-up) intervals are left out, as in its end totals. */
+static void add_flow(const struct report_data *d, const char *rel, double *t0, double *t1,
+		     double *sum, size_t *n)
 {
 	struct json_object *o, *iv, *e, *s, *x;
 	char path[4096];
-	size_t i;
+	size_t i, k = 0;
 
 	if (inside(d, rel, path, sizeof(path)) || !(o = json_object_from_file(path)))
 		return;
 	if (json_object_object_get_ex(o, "intervals", &iv) && json_object_is_type(iv, json_type_array))
-		for (i = 0; i < json_object_array_length(iv) && i < TL_MAX_POINTS; i++) {
+		for (i = 0; i < json_object_array_length(iv) && k < TL_MAX_POINTS; i++) {
 			e = json_object_array_get_idx(iv, i);
-			if (!json_object_object_get_ex(e, "sum", &s))
+			if (!json_object_object_get_ex(e, "sum", &s) ||
+			    (json_object_object_get_ex(s, "omitted", &x) && json_object_get_boolean(x)))
 				continue;
-			/* the middle of the interval: drawn as histeps around it */
 			if (json_object_object_get_ex(s, "start", &x))
-				t[i] = json_object_get_double(x);
+				t0[k] = json_object_get_double(x);
 			if (json_object_object_get_ex(s, "end", &x))
-				t[i] = (t[i] + json_object_get_double(x)) / 2;
+				t1[k] = json_object_get_double(x);
 			if (json_object_object_get_ex(s, "bits_per_second", &x))
-				sum[i] += json_object_get_double(x) / 1e6;
-			if (i + 1 > *n)
-				*n = i + 1;
+				sum[k] += json_object_get_double(x) / 1e6;
+			if (++k > *n)
+				*n = k;
 		}
 	json_object_put(o);
 }
@@ -134,7 +136,7 @@ static int timeline_one(const struct report_data *d, const char *plots, size_t v
 {
 	struct json_object *run = first_ok(report_cell(d, v, s)), *raw = NULL, *smp = NULL;
 	char sc[128], vn[128], base[300], dat[320], cdat[320], hdr[2048], *buf = NULL;
-	double *t = NULL, *sum = NULL;
+	double *t = NULL, *t1 = NULL, *sum = NULL;
 	size_t len = 0, n = 0, i;
 	int ncores = 0, r = -ENOMEM;
 	FILE *f;
@@ -143,11 +145,12 @@ static int timeline_one(const struct report_data *d, const char *plots, size_t v
 	    !json_object_is_type(raw, json_type_array) || !json_object_array_length(raw))
 		return 0;   /* no raw iperf3 data: no timeline */
 	t = calloc(TL_MAX_POINTS, sizeof(*t));
+	t1 = calloc(TL_MAX_POINTS, sizeof(*t1));
 	sum = calloc(TL_MAX_POINTS, sizeof(*sum));
-	if (!t || !sum)
+	if (!t || !t1 || !sum)
 		goto out;
 	for (i = 0; i < json_object_array_length(raw); i++)
-		add_flow(d, json_object_get_string(json_object_array_get_idx(raw, i)), t, sum, &n);
+		add_flow(d, json_object_get_string(json_object_array_get_idx(raw, i)), t, t1, sum, &n);
 	r = 0;
 	if (!n)
 		goto out;
@@ -160,9 +163,10 @@ static int timeline_one(const struct report_data *d, const char *plots, size_t v
 		r = -errno;
 		goto out;
 	}
-	fprintf(f, "# middle of the interval (seconds from the iperf3 test start), Mbit/s summed over the flows\n");
+	/* each interval as two points, start and end: drawn with lines it is a step */
+	fprintf(f, "# seconds from the iperf3 test start (interval start, end), Mbit/s summed over the flows\n");
 	for (i = 0; i < n; i++)
-		fprintf(f, "%.3f %.6f\n", t[i], sum[i]);
+		fprintf(f, "%.3f %.6f\n%.3f %.6f\n", t[i], sum[i], t1[i], sum[i]);
 	if ((r = put_dat(plots, dat, &buf, &len, f)))
 		goto out;
 	if (!(f = open_memstream(&buf, &len))) {
@@ -180,6 +184,7 @@ static int timeline_one(const struct report_data *d, const char *plots, size_t v
 	r = draw(plots, base, "timeline.gp", hdr, gp);
 out:
 	free(t);
+	free(t1);
 	free(sum);
 	return r;
 }
