@@ -20,10 +20,12 @@ jq -e '.wireguard.implementation == "none" and .completed == 4' "$tmp/a/run.json
 ok "--wg none, --json"
 
 "$WGBENCH" run --prefix "$PFX" --wg none --duration 1 --omit 0 --repeat 1 --no-warmup --no-sampler \
-	--scenario tcp-fwd --flows 3 --flow-mode streams --tunnels 2 --out "$tmp/b" --quiet > "$tmp/stdout" 2>&1
+	--scenario tcp-fwd --flows 3 --flow-mode streams --tunnels 2 --out "$tmp/b" --quiet > "$tmp/stdout" 2> "$tmp/stderr"
 rc=$?
-[ $rc = 0 ] || { cat "$tmp/stdout"; fail "streams run exited $rc"; }
+[ $rc = 0 ] || { cat "$tmp/stdout" "$tmp/stderr"; fail "streams run exited $rc"; }
+# --quiet: no progress at all; stderr may still carry warnings (gnuplot's).
 [ -s "$tmp/stdout" ] && fail "--quiet printed: $(cat "$tmp/stdout")"
+grep -q "^\[\|^testbed up\|^done:" "$tmp/stderr" && fail "--quiet printed progress: $(cat "$tmp/stderr")"
 v=$(jq -f "$WGB_TOP/tests/e2e/run-schema.jq" "$tmp/b/results.json"); [ "$v" = true ] || fail "results.json: $v"
 jq -e '.runs[0] | .flows == 3 and .flow_mode == "streams" and (.raw | length == 1) and .cpu == null' \
 	"$tmp/b/results.json" >/dev/null || fail "streams mode entry: $(jq -c '.runs[0] | {flows, flow_mode, raw}' "$tmp/b/results.json")"
