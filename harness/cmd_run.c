@@ -47,7 +47,7 @@ static int exit_code(int ret)
 		return WGB_EXIT_FAIL;
 	switch (-ret) {
 	case EINVAL: case ENOENT: case EEXIST: case EPERM: case EBUSY:
-	case ENOTDIR: case EACCES: case EROFS: case ENOTSUP: case ENAMETOOLONG:
+	case ENOTDIR: case EACCES: case EROFS: case ENOTSUP: case ENAMETOOLONG: case ENOEXEC:
 		return WGB_EXIT_USAGE;
 	default:
 		return WGB_EXIT_FAIL;

@@ -134,6 +134,8 @@ static void fmt_apart(char *buf, size_t len, double s)
 
 	if (isnan(s))
 		snprintf(buf, len, "unknown (a run.json without a start time)");
+	else if (a < 120)
+		snprintf(buf, len, "%.0f s", a);
 	else if (a < 3600)
 		snprintf(buf, len, "%.0f min", a / 60);
 	else if (a < 172800)

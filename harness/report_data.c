@@ -496,8 +496,8 @@ double report_run_start(const struct report_data *d)
 		s = json_object_get_string(v);
 		memset(&tm, 0, sizeof(tm));
 		end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-		if (end)
-			return (double)timegm(&tm);  /* the harness writes UTC */
+		if (end)  /* the harness writes UTC, with milliseconds */
+			return (double)timegm(&tm) + (*end == '.' ? strtod(end, NULL) : 0);
 	}
 	return NAN;
 }

@@ -87,6 +87,11 @@ int report_table_write(const struct report_data *d);
 /* plots/: .dat, .gp, PNG, SVG; a missing gnuplot is a warning, not an error. */
 int report_plot_write(const struct report_data *d, bool quiet);
 int report_html_write(const struct report_data *d);
+/* Timelines of scenario s (report_timeline.c), drawn through report_plot.c's draw(). */
+int report_plot_timelines(const struct report_data *d, const char *plots, size_t s,
+			  int (*draw)(const char *plots, const char *base, const char *tmpl,
+				      const char *header, bool *have_gnuplot),
+			  bool *have_gnuplot);
 /* Runs `gnuplot SCRIPT` in dir (fork/exec, no shell); 0, or -errno / -ECHILD. */
 int report_gnuplot(const char *dir, const char *script);
 /* A plot template from plots/ (WGB_PLOTS_DIR, ./plots, next to the binary,

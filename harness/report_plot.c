@@ -269,7 +269,8 @@ int report_plot_write(const struct report_data *d, bool quiet)
 	for (s = 0; s < d->n_scenarios; s++) {
 		if ((r = plot_throughput(d, plots, s, &gp)) ||
 		    (r = plot_cpu(d, plots, s, &gp)) ||
-		    (r = plot_drops(d, plots, s, &gp)))
+		    (r = plot_drops(d, plots, s, &gp)) ||
+		    (r = report_plot_timelines(d, plots, s, draw, &gp)))
 			ret = r;
 	}
 	return ret;

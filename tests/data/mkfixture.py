@@ -31,6 +31,31 @@ def run_entry(rng, variant, scen, rep, base, ok=True):
                   "nodes": {"gw2": {"udp_rcvbuf_errors": 7, "udp_sndbuf_errors": 0}}}
     return e
 
+def add_raw(d, runs, rng):
+    """Repeat 0 gets raw iperf3 JSON (two flows, 10 one-second intervals) and
+    a sampler CSV timeline, in the layout of results.h."""
+    for e in runs:
+        if e["repeat"] != 0 or not e["ok"]:
+            continue
+        rel = []
+        for f in range(2):
+            p = f"raw/{e['variant']}/{e['scenario']}/r0-f{f}.json"
+            os.makedirs(os.path.join(d, os.path.dirname(p)), exist_ok=True)
+            iv = [{"streams": [], "sum": {"start": float(i), "end": float(i + 1), "seconds": 1.0,
+                   "bits_per_second": e["throughput_bps"] / 2 * rng.uniform(0.8, 1.2),
+                   "omitted": False}} for i in range(10)]
+            json.dump({"start": {}, "intervals": iv, "end": {}}, open(os.path.join(d, p), "w"))
+            rel.append(p)
+        e["raw"] = rel
+        p = f"samples/{e['variant']}/{e['scenario']}/r0.json"
+        os.makedirs(os.path.join(d, os.path.dirname(p)), exist_ok=True)
+        with open(os.path.join(d, p), "w") as f:
+            f.write("t,dt,cpu0.usr,cpu0.softirq,cpu0.idle,cpu1.usr,cpu1.softirq,cpu1.idle,gw1.tunnel_cpu\n")
+            for i in range(21):
+                f.write(f"{1000.25 + i * 0.5:.3f},0.500,10.0,{rng.uniform(20, 60):.2f},30.0,"
+                        f"10.0,{rng.uniform(5, 20):.2f},60.0,NaN\n")
+        e["samples"] = p
+
 def write(name, variants, scale, seed, start, fail=None):
     rng = random.Random(seed)
     d = os.path.join(os.path.dirname(__file__), name)
@@ -42,6 +67,8 @@ def write(name, variants, scale, seed, start, fail=None):
             for s in SCEN:
                 bps = base[s] * scale * (1.2 if vi == 1 and s == "tcp-fwd" else 1.0)
                 runs.append(run_entry(rng, v, s, rep, bps, ok=(fail != (v, s, rep))))
+    if name == "results-a":
+        add_raw(d, runs, rng)
     json.dump({"schema": "wgbench.results/1", "runs": runs, "summary": []},
               open(os.path.join(d, "results.json"), "w"), indent=1)
     json.dump({"note": "FIXTURE for unit tests, not a measurement", "host": "fixture",

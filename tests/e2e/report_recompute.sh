@@ -10,7 +10,8 @@ trap 'rm -rf "$tmp"; e2e_cleanup' EXIT
 cp -r "$WGB_TOP/tests/data/results-a" "$tmp/one"
 expect_exit 0 "$WGBENCH" report "$tmp/one" --quiet
 for f in summary.md summary.csv report.html plots/throughput-tcp-fwd.png plots/throughput-tcp-fwd.svg \
-	 plots/throughput-tcp-fwd.gp plots/throughput-tcp-fwd.dat plots/cpu-udp.png plots/drops-udp.png; do
+	 plots/throughput-tcp-fwd.gp plots/throughput-tcp-fwd.dat plots/cpu-udp.png plots/drops-udp.png \
+	 plots/timeline-udp.rps-backlog.png plots/timeline-udp.rps-backlog.cores.dat; do
 	[ -s "$tmp/one/$f" ] || fail "missing $f"
 done
 ok "tables, plots, page written"

@@ -1,0 +1,203 @@
+/* report_timeline.c — one scenario run over time: throughput from the raw
+ * iperf3 JSON (runs[].raw: one file per flow, intervals summed across flows)
+ * and per-core %softirq from the sampler's CSV timeline (runs[].samples:
+ * header "t,dt,cpu0.usr,...,cpu0.softirq,..."). One plot per variant x
+ * scenario, from its first successful repeat. */
+#include "report_data.h"
+#include "util.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#define TL_MAX_POINTS 4096
+#define TL_MAX_CORES 256
+
+/* A path from results.json, inside the results directory only. */
+static int inside(const struct report_data *d, const char *rel, char *buf, size_t len)
+{
+	if (!rel || !*rel || rel[0] == '/' || strstr(rel, ".."))
+		return -EINVAL;
+	return util_fmt(buf, len, "%s/%s", d->dir, rel);
+}
+
+/* Adds one flow's intervals into sum[] (Mbit/s) over [t0[], t1[]]; iperf3's
+ * omitted (warm-up) intervals are left out, as in its end totals. */
+static void add_flow(const struct report_data *d, const char *rel, double *t0, double *t1,
+		     double *sum, size_t *n)
+{
+	struct json_object *o, *iv, *e, *s, *x;
+	char path[4096];
+	size_t i, k = 0;
+
+	if (inside(d, rel, path, sizeof(path)) || !(o = json_object_from_file(path)))
+		return;
+	if (json_object_object_get_ex(o, "intervals", &iv) && json_object_is_type(iv, json_type_array))
+		for (i = 0; i < json_object_array_length(iv) && k < TL_MAX_POINTS; i++) {
+			e = json_object_array_get_idx(iv, i);
+			if (!json_object_object_get_ex(e, "sum", &s) ||
+			    (json_object_object_get_ex(s, "omitted", &x) && json_object_get_boolean(x)))
+				continue;
+			if (json_object_object_get_ex(s, "start", &x))
+				t0[k] = json_object_get_double(x);
+			if (json_object_object_get_ex(s, "end", &x))
+				t1[k] = json_object_get_double(x);
+			if (json_object_object_get_ex(s, "bits_per_second", &x))
+				sum[k] += json_object_get_double(x) / 1e6;
+			if (++k > *n)
+				*n = k;
+		}
+	json_object_put(o);
+}
+
+static struct json_object *first_ok(const struct report_cell *c)
+{
+	struct json_object *best = NULL, *v;
+	int best_rep = 0, rep;
+	size_t i;
+
+	for (i = 0; i < c->n_runs; i++) {
+		if (json_object_object_get_ex(c->runs[i], "ok", &v) && !json_object_get_boolean(v))
+			continue;
+		rep = json_object_object_get_ex(c->runs[i], "repeat", &v) ? json_object_get_int(v) : 0;
+		if (!best || rep < best_rep) {
+			best = c->runs[i];
+			best_rep = rep;
+		}
+	}
+	return best;
+}
+
+/* The sampler's CSV -> "t softirq0 softirq1 ..." rows; returns the core count. */
+static int cores_dat(const struct report_data *d, const char *rel, FILE *out)
+{
+	char path[4096], *text = NULL, *line, *save = NULL, *tok, *s2;
+	int col[TL_MAX_CORES], ncores = 0, c, k;
+	double t0 = NAN, v[TL_MAX_CORES], t;
+	size_t len;
+
+	if (inside(d, rel, path, sizeof(path)) || util_read_file(path, &text, &len))
+		return 0;
+	line = strtok_r(text, "\n", &save);
+	if (!line || strncmp(line, "t,", 2))
+		goto out;
+	/* header: which columns are cpuN.softirq */
+	/* strsep, not strtok: an empty field is still a column */
+	for (k = 0, s2 = line; (tok = strsep(&s2, ",")); k++) {
+		int cpu, used = 0;
+
+		/* %n is set only when the whole pattern matched */
+		if (sscanf(tok, "cpu%d.softirq%n", &cpu, &used) == 1 && used && !tok[used] &&
+		    cpu == ncores && ncores < TL_MAX_CORES)
+			col[ncores++] = k;
+	}
+	while ((line = strtok_r(NULL, "\n", &save))) {
+		for (c = 0; c < ncores; c++)
+			v[c] = NAN;
+		t = NAN;
+		for (k = 0, c = 0, s2 = line; (tok = strsep(&s2, ",")); k++) {
+			if (k == 0)
+				t = strtod(tok, NULL);
+			if (c < ncores && k == col[c])
+				v[c++] = strtod(tok, NULL);
+		}
+		if (!isfinite(t))
+			continue;
+		if (isnan(t0))
+			t0 = t;
+		fprintf(out, "%.3f", t - t0);
+		for (c = 0; c < ncores; c++)
+			fprintf(out, isfinite(v[c]) ? " %.2f" : " NaN", v[c]);
+		fputc('\n', out);
+	}
+out:
+	free(text);
+	return ncores;
+}
+
+static int put_dat(const char *plots, const char *name, char **buf, size_t *len, FILE *f)
+{
+	int r = fclose(f) ? -errno : 0;
+
+	if (!r)
+		r = report_put(plots, name, *buf, *len);
+	free(*buf);
+	*buf = NULL;
+	return r;
+}
+
+static int timeline_one(const struct report_data *d, const char *plots, size_t v, size_t s,
+			int (*draw)(const char *, const char *, const char *, const char *, bool *),
+			bool *gp)
+{
+	struct json_object *run = first_ok(report_cell(d, v, s)), *raw = NULL, *smp = NULL;
+	char sc[128], vn[128], base[300], dat[320], cdat[320], hdr[2048], *buf = NULL;
+	double *t = NULL, *t1 = NULL, *sum = NULL;
+	size_t len = 0, n = 0, i;
+	int ncores = 0, r = -ENOMEM;
+	FILE *f;
+
+	if (!run || !json_object_object_get_ex(run, "raw", &raw) ||
+	    !json_object_is_type(raw, json_type_array) || !json_object_array_length(raw))
+		return 0;   /* no raw iperf3 data: no timeline */
+	t = calloc(TL_MAX_POINTS, sizeof(*t));
+	t1 = calloc(TL_MAX_POINTS, sizeof(*t1));
+	sum = calloc(TL_MAX_POINTS, sizeof(*sum));
+	if (!t || !t1 || !sum)
+		goto out;
+	for (i = 0; i < json_object_array_length(raw); i++)
+		add_flow(d, json_object_get_string(json_object_array_get_idx(raw, i)), t, t1, sum, &n);
+	r = 0;
+	if (!n)
+		goto out;
+	report_safe_name(sc, sizeof(sc), d->scenarios[s]);
+	report_safe_name(vn, sizeof(vn), d->variants[v]);
+	snprintf(base, sizeof(base), "timeline-%s.%s", sc, vn);
+	snprintf(dat, sizeof(dat), "%s.dat", base);
+	snprintf(cdat, sizeof(cdat), "%s.cores.dat", base);
+	if (!(f = open_memstream(&buf, &len))) {
+		r = -errno;
+		goto out;
+	}
+	/* each interval as two points, start and end: drawn with lines it is a step */
+	fprintf(f, "# seconds from the iperf3 test start (interval start, end), Mbit/s summed over the flows\n");
+	for (i = 0; i < n; i++)
+		fprintf(f, "%.3f %.6f\n%.3f %.6f\n", t[i], sum[i], t1[i], sum[i]);
+	if ((r = put_dat(plots, dat, &buf, &len, f)))
+		goto out;
+	if (!(f = open_memstream(&buf, &len))) {
+		r = -errno;
+		goto out;
+	}
+	fprintf(f, "# seconds from the sampler's first snapshot, %%softirq per core\n");
+	if (json_object_object_get_ex(run, "samples", &smp) && json_object_is_type(smp, json_type_string))
+		ncores = cores_dat(d, json_object_get_string(smp), f);
+	if ((r = put_dat(plots, cdat, &buf, &len, f)))
+		goto out;
+	snprintf(hdr, sizeof(hdr), "datafile = '%s'\ncoresfile = '%s'\nncores = %d\noutbase = '%s'\n"
+		 "plottitle = '%s, %s: throughput (iperf3 intervals) and per-core softirq (sampler)'\n",
+		 dat, cdat, ncores, base, sc, vn);
+	r = draw(plots, base, "timeline.gp", hdr, gp);
+out:
+	free(t);
+	free(t1);
+	free(sum);
+	return r;
+}
+
+int report_plot_timelines(const struct report_data *d, const char *plots, size_t s,
+			  int (*draw)(const char *, const char *, const char *, const char *, bool *),
+			  bool *gp)
+{
+	size_t v;
+	int ret = 0, r;
+
+	for (v = 0; v < d->n_variants; v++)
+		if ((r = timeline_one(d, plots, v, s, draw, gp)))
+			ret = r;
+	return ret;
+}

@@ -1,0 +1,38 @@
+#!/bin/sh
+# Sweeps on the real testbed (wireguard-go here), short runs:
+#   --param tunnels --values 1,2,4   (one flow per tunnel; the paper's Figure 6)
+#   --param flows   --values 1,2,4,8 (one tunnel; the paper's Figure 4)
+# Each must leave one results directory per value and the scaling plot with
+# its data (one row per value). Throughput values are not asserted.
+. "$WGB_TOP/tests/e2e/lib.sh"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"; e2e_cleanup' EXIT
+common="--prefix $PFX --variant $WGB_TOP/scenarios/variants/baseline.json --scenario tcp-fwd
+	--duration 2 --omit 0 --repeat 1 --no-warmup --quiet"
+
+check() { # DIR PARAM VALUES...
+	d=$1 p=$2; shift 2
+	for v in "$@"; do
+		[ -s "$d/$p-$v/results.json" ] || fail "no $d/$p-$v/results.json"
+		[ -s "$d/$p-$v/summary.md" ] || fail "no $d/$p-$v/summary.md"
+	done
+	for f in dat gp png svg; do
+		[ -s "$d/scaling-baseline-tcp-fwd.$f" ] || fail "no scaling-baseline-tcp-fwd.$f"
+	done
+	rows=$(grep -vc '^#' "$d/scaling-baseline-tcp-fwd.dat")
+	[ "$rows" = $# ] || fail "scaling .dat has $rows rows, expected $#"
+	ok "$p sweep: $(grep -v '^#' "$d/scaling-baseline-tcp-fwd.dat" | awk '{printf "%s=%.0fMbit/s ", $1, $2}')"
+}
+
+# shellcheck disable=SC2086
+expect_exit 0 "$WGBENCH" sweep --param tunnels --values 1,2,4 $common --out "$tmp/tunnels"
+check "$tmp/tunnels" tunnels 1 2 4
+[ "$(jq '.runs[0].flows' "$tmp/tunnels/tunnels-4/results.json")" = 4 ] || fail "tunnels=4 must run 4 flows"
+# shellcheck disable=SC2086
+expect_exit 0 "$WGBENCH" sweep --param flows --values 1,2,4,8 $common --out "$tmp/flows"
+check "$tmp/flows" flows 1 2 4 8
+
+expect_exit 2 "$WGBENCH" sweep --param net.core.netdev_budget --values 300,600 --prefix "$PFX"
+echo "$OUT" | grep -q "supported: flows, tunnels" || fail "knob sweep message: $OUT"
+expect_exit 2 "$WGBENCH" sweep --param flows --values 1,,2 --prefix "$PFX"
+no_leftovers
