@@ -209,24 +209,21 @@ static int bring_up(struct run_ctx *c, unsigned int tunnels)
 
 	topo_config_from_opts(&cfg, c->o);
 	cfg.tunnels = tunnels;
-	/* WORKAROUND: topo creates the tunnel ends in short-lived threads, and a
-	 * non-persistent wireguard-go gets PR_SET_PDEATHSIG, which fires when the
-	 * creating THREAD exits: the tunnel dies at once ("looking up <if>: No
-	 * such device"). Persistent ends survive that; topo_down() still removes
-	 * them, and `wgbench cleanup` after a SIGKILL. Back to false once topo
-	 * forks them from a long-lived thread. */
-	cfg.persistent = true;
+	/* The run owns its testbed: wireguard-go dies with this process. */
+	cfg.persistent = false;
 	ret = topo_up(&cfg, &c->topo);
-	if (ret)
+	if (ret) {
 		c->topo = NULL;
-	else if (c->o->quiet)
-		;
-	else if (topo_wg(c->topo) == TUN_NONE)
+		return ret;
+	}
+	if (c->o->quiet)
+		return 0;
+	if (topo_wg(c->topo) == TUN_NONE)
 		fprintf(c->tty, "testbed up: no tunnel (--wg none: the lans routed over the underlay)\n");
 	else
 		fprintf(c->tty, "testbed up: %s, %u tunnel(s), %s\n", opts_wg_name(topo_wg(c->topo)),
 			topo_tunnels(c->topo), topo_wg_version(c->topo));
-	return ret;
+	return 0;
 }
 
 static void revert_current(struct run_ctx *c)
