@@ -28,14 +28,15 @@ static void usage(FILE *f)
 /* "1,2,4,8" -> values, each within [1, max], at most SWEEP_MAX_VALUES, no repeats. */
 static int parse_values(const char *list, unsigned int max, unsigned int *v, size_t *n)
 {
-	char buf[512], *tok, *save = NULL;
+	char buf[512], *tok, *rest = buf;
 	uint64_t x;
 	size_t i;
 
 	*n = 0;
 	if (util_fmt(buf, sizeof(buf), "%s", list))
 		goto bad;
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+	/* strsep, not strtok: "1,,2" is a mistake, not "1,2" */
+	while ((tok = strsep(&rest, ","))) {
 		if (*n >= SWEEP_MAX_VALUES || util_parse_u64(tok, 1, max, &x))
 			goto bad;
 		for (i = 0; i < *n; i++)
