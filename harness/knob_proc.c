@@ -28,7 +28,9 @@ static void proc_path(const char *name, char *buf, size_t len)
 	buf[o < len ? o : len - 1] = 0;
 }
 
-/* 1 if the file exists in a fresh network namespace, 0 if not, -errno. */
+/* In a fresh network namespace: 1 if the file is there and writable, 2 if
+ * there but read-only (it then follows the host's value, as net.core.rmem_max
+ * does on 6.x), 0 if not there, or -errno. */
 static int visible_in_new_netns(const char *path)
 {
 	int st;
@@ -39,14 +41,14 @@ static int visible_in_new_netns(const char *path)
 	if (pid == 0) {
 		if (unshare(CLONE_NEWNET))
 			_exit(2);
-		_exit(access(path, F_OK) == 0 ? 0 : 1);
+		_exit(access(path, W_OK) == 0 ? 0 : access(path, F_OK) == 0 ? 3 : 1);
 	}
 	while (waitpid(pid, &st, 0) < 0)
 		if (errno != EINTR)
 			return -errno;
-	if (!WIFEXITED(st) || WEXITSTATUS(st) > 1)
+	if (!WIFEXITED(st) || WEXITSTATUS(st) == 2 || WEXITSTATUS(st) > 3)
 		return -EPERM;
-	return WEXITSTATUS(st) == 0;
+	return WEXITSTATUS(st) == 0 ? 1 : WEXITSTATUS(st) == 3 ? 2 : 0;
 }
 
 static bool name_ok(const char *s)
@@ -74,7 +76,7 @@ static bool value_ok(const char *s)
 	if (n == 0 || n > 200)
 		return false;
 	for (i = 0; i < n; i++)
-		if (!(isalnum((unsigned char)s[i]) || strchr(" ._:,/-", s[i])))
+		if (!(isalnum((unsigned char)s[i]) || strchr(" \t._:,/-", s[i])))
 			return false;
 	return true;
 }
@@ -159,7 +161,7 @@ static int sysctl_parse(struct knob_entry *e, struct json_object *obj, struct js
 		e->sysctl_missing = true;   /* variant_check says so; the run skips it */
 		return r;
 	}
-	if (e->host && in_netns) {
+	if (e->host && in_netns == 1) {
 		knob_errf(errs, e->index, "node", "%s is per network namespace: node host would change "
 			  "only the host's namespace, not the testbed's; use source, gw1, gw2, drain, "
 			  "gateways or all", name);
@@ -168,6 +170,11 @@ static int sysctl_parse(struct knob_entry *e, struct json_object *obj, struct js
 	if (!e->host && !in_netns) {
 		knob_errf(errs, e->index, "node", "%s is machine-wide on this kernel (not per network "
 			  "namespace): use node host", name);
+		return -EINVAL;
+	}
+	if (!e->host && in_netns == 2) {
+		knob_errf(errs, e->index, "node", "%s is machine-wide on this kernel (read-only in a "
+			  "network namespace, where it follows the host's value): use node host", name);
 		return -EINVAL;
 	}
 	return r;

@@ -194,12 +194,12 @@ static void print_plan(const struct run_ctx *c)
 
 	if (c->o->quiet)
 		return;
-	printf("wgbench run: %zu scenario(s) x %zu variant(s) x %u repeat(s) = %zu runs of %d s "
+	fprintf(c->tty, "wgbench run: %zu scenario(s) x %zu variant(s) x %u repeat(s) = %zu runs of %d s "
 	       "(+%d s omitted), about %dm%02ds; seed %llu\n", c->n_sel, variant_count(c->vs),
 	       c->o->repeat, c->n_plan, c->duration, c->omit, (int)total / 60, (int)total % 60,
 	       (unsigned long long)c->seed);
-	printf("results: %s\n", c->out_dir);
-	fflush(stdout);
+	fprintf(c->tty, "results: %s\n", c->out_dir);
+	fflush(c->tty);
 }
 
 static int bring_up(struct run_ctx *c, unsigned int tunnels)
@@ -219,9 +219,13 @@ static int bring_up(struct run_ctx *c, unsigned int tunnels)
 	ret = topo_up(&cfg, &c->topo);
 	if (ret)
 		c->topo = NULL;
-	else if (!c->o->quiet)
-		printf("testbed up: %s, %u tunnel(s), %s\n", opts_wg_name(topo_wg(c->topo)),
-		       topo_tunnels(c->topo), topo_wg_version(c->topo));
+	else if (c->o->quiet)
+		;
+	else if (topo_wg(c->topo) == TUN_NONE)
+		fprintf(c->tty, "testbed up: no tunnel (--wg none: the lans routed over the underlay)\n");
+	else
+		fprintf(c->tty, "testbed up: %s, %u tunnel(s), %s\n", opts_wg_name(topo_wg(c->topo)),
+			topo_tunnels(c->topo), topo_wg_version(c->topo));
 	return ret;
 }
 
@@ -325,16 +329,16 @@ static void warm_up(struct run_ctx *c)
 		s = c->sel[0];
 	if (run_measure(c, s, RUN_WARMUP_SECONDS, 1, &m)) {
 		if (!c->o->quiet)
-			printf("warm-up (discarded): %s %d s failed: %s\n", s->name, RUN_WARMUP_SECONDS,
+			fprintf(c->tty, "warm-up (discarded): %s %d s failed: %s\n", s->name, RUN_WARMUP_SECONDS,
 			       m.error ? m.error : "?");
 	} else if (!c->o->quiet) {
-		printf("warm-up (discarded): %s %d s: %.1f Mbit/s\n", s->name, RUN_WARMUP_SECONDS,
+		fprintf(c->tty, "warm-up (discarded): %s %d s: %.1f Mbit/s\n", s->name, RUN_WARMUP_SECONDS,
 		       m.throughput_bps / 1e6);
 	}
 	c->warmup_bps = m.ok ? m.throughput_bps : NAN;
 	c->warmup_scenario = s->name;
 	run_measure_clear(&m);
-	fflush(stdout);
+	fflush(c->tty);
 }
 
 static void progress_line(struct run_ctx *c, const struct run_item *it, struct json_object *e)
@@ -361,10 +365,10 @@ static void progress_line(struct run_ctx *c, const struct run_item *it, struct j
 		snprintf(extra, sizeof(extra), "retransmits %lld", (long long)json_object_get_int64(v));
 	}
 	json_object_object_get_ex(e, "throughput_bps", &v);
-	printf("[%zu/%zu] %-12s %-10s r%-2u %10.1f Mbit/s  %-18s ETA %dm%02ds\n", c->n_done,
-	       c->n_plan, vname, it->scenario->name, it->repeat, json_object_get_double(v) / 1e6,
+	fprintf(c->tty, "[%*zu/%zu] %-12s %-10s r%-2u %10.1f Mbit/s  %-18s ETA %dm%02ds\n",
+		snprintf(NULL, 0, "%zu", c->n_plan), c->n_done, c->n_plan, vname, it->scenario->name, it->repeat, json_object_get_double(v) / 1e6,
 	       extra, (int)eta / 60, (int)eta % 60);
-	fflush(stdout);
+	fflush(c->tty);
 }
 
 static void run_all(struct run_ctx *c)
@@ -458,7 +462,7 @@ static int finish(struct run_ctx *c)
 
 int run_execute(const struct opts *o, const char *out_dir)
 {
-	struct run_ctx c = { .o = o, .out_dir = out_dir };
+	struct run_ctx c = { .o = o, .out_dir = out_dir, .tty = o->json ? stderr : stdout };
 	struct sigaction old[2];
 	int ret;
 

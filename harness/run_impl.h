@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 struct json_object;
 struct opts;
@@ -39,6 +40,7 @@ struct run_variant_state {
 struct run_ctx {
 	const struct opts *o;
 	const char *out_dir;
+	FILE *tty;                      /* progress: stdout, stderr with --json */
 	int duration, omit;
 	struct scenario_set *all;
 	const struct scenario **sel;

@@ -99,6 +99,14 @@ static struct json_object *jpct(double v)
 	return json_object_new_double_s(v, buf);
 }
 
+static struct json_object *jsec(double v)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%.6f", v);
+	return json_object_new_double_s(v, buf);
+}
+
 static struct json_object *jcount(const struct acc *a, size_t col)
 {
 	return a->seen[col] ? json_object_new_int64(llround(a->v[col])) : NULL;
@@ -255,7 +263,7 @@ static struct json_object *cpu_json(const struct sampler *s, const struct acc *a
 	smp = json_object_new_object();
 	sample_cost(s, &n, &mean, &max);
 	add(smp, "cpu", s->pinned_cpu >= 0 ? json_object_new_int(s->pinned_cpu) : NULL);
-	add(smp, "self_cpu_s", jpct(sample_self_cpu(s)));
+	add(smp, "self_cpu_s", jsec(sample_self_cpu(s)));
 	add(smp, "snapshots", json_object_new_int64((int64_t)n));
 	add(smp, "late", json_object_new_int64((int64_t)s->n_late));
 	add(smp, "mean_snapshot_us", jpct(mean));

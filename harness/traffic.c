@@ -370,7 +370,7 @@ static void reap_all(struct flow_io *io, size_t n, bool kill_now, struct traffic
 				continue;
 			if (node_wait(*pids[k], left > 0 ? left : 0, &st) == -ETIMEDOUT)
 				node_kill(*pids[k], 1.0);
-			else if (k == 0 && st != 0 && !res[i].json)
+			else if (k == 0 && st != 0 && !io[i].len)
 				set_error(&res[i], "iperf3 client exited with status %d and no output", st);
 			*pids[k] = 0;
 		}

@@ -244,7 +244,7 @@ static void check_overlap(const struct variant *v, struct knob_errs *errs)
 			bool qa = a->ops == &knob_qdisc_ops || a->ops == &knob_delay_ops;
 			bool qb = b->ops == &knob_qdisc_ops || b->ops == &knob_delay_ops;
 
-			if (a->ops != b->ops && !(qa && qb))
+			if (!a->ops || !b->ops || (a->ops != b->ops && !(qa && qb)))
 				continue;
 			if (a->ops == &knob_offloads_ops || a->host != b->host ||
 			    (!a->host && !(a->nodes & b->nodes)) || a->link != b->link)
@@ -272,7 +272,7 @@ static bool name_ok(const char *s)
 static void parse_top(struct variant *v, struct json_object *doc, struct knob_errs *errs)
 {
 	struct json_object *val;
-	size_t i;
+	size_t i, before;
 
 	if (!json_object_is_type(doc, json_type_object)) {
 		knob_errf(errs, SIZE_MAX, NULL, "expected a JSON object at the top, got %s",
@@ -319,9 +319,12 @@ static void parse_top(struct variant *v, struct json_object *doc, struct knob_er
 		v->n = 0;
 		return;
 	}
+	before = errs->n;
 	for (i = 0; i < v->n; i++)
 		parse_entry(json_object_array_get_idx(val, i), i, &v->e[i], errs);
-	check_overlap(v, errs);
+	/* overlaps are only meaningful between entries that are valid */
+	if (errs->n == before)
+		check_overlap(v, errs);
 }
 
 /* Line and column of a byte offset, both from 1. */
@@ -362,9 +365,9 @@ static struct json_object *parse_json(const char *file, const char *text, size_t
 		end = len;
 	} else if (jerr != json_tokener_success) {
 		why = json_tokener_error_desc(jerr);
-		/* the offset is just past the character that failed */
-		if (end > 0)
-			end--;
+		/* json-c may stop on the blank before the failing character */
+		while (end < len && strchr(" \t\r\n", text[end]))
+			end++;
 	} else {
 		why = NULL;
 		while (end < len && strchr(" \t\r\n", text[end]))

@@ -80,7 +80,7 @@ struct agent_argv {
 	size_t n;
 	char num[12][32];
 	size_t n_num;
-	char names[OPTS_MAX_LIST][80];
+	char names[OPTS_MAX_LIST][96];
 	struct vm_file files[OPTS_MAX_LIST];
 };
 
@@ -354,11 +354,6 @@ static int prepare(const struct opts *o, struct vm_state *s, const struct vm_ker
 	char datadir[PATH_MAX];
 	int r;
 
-	r = vm_qemu_find(s->qemu, sizeof(s->qemu));
-	if (!r)
-		r = agent_binary(s->agent, sizeof(s->agent));
-	if (r)
-		return r;
 	vm_qemu_version(s->qemu, s->qemu_version, sizeof(s->qemu_version));
 	snprintf(s->tmp, sizeof(s->tmp), "/tmp/wgbench-vm-XXXXXX");
 	if (!mkdtemp(s->tmp)) {
@@ -434,6 +429,10 @@ int vm_run(const struct opts *o, const char *out_dir)
 		r = vm_kernel_modules(&k, &mods, &n);  /* fails early on a kernel without WireGuard */
 		vm_strv_free(mods, n);
 	}
+	if (!r)
+		r = vm_qemu_find(s->qemu, sizeof(s->qemu));
+	if (!r)
+		r = agent_binary(s->agent, sizeof(s->agent));
 	if (!r)
 		r = util_mkdir_p(out_dir, 0755);
 	if (!r)

@@ -20,7 +20,7 @@ int netns_path(const char *name, char *buf, size_t len)
 
 /* Make /run/netns a shared mount point, as ip does, so that a namespace
  * unmounted here is unmounted in every mount namespace that copied it. */
-static int make_run_dir_shared(void)
+int netns_prepare(void)
 {
 	bool made_mount = false;
 	int ret;
@@ -55,7 +55,7 @@ int netns_create_enter(const char *name, int *back)
 	ret = netns_path(name, path, sizeof(path));
 	if (ret)
 		return ret;
-	ret = make_run_dir_shared();
+	ret = netns_prepare();
 	if (ret)
 		return ret;
 	fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);

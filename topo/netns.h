@@ -15,6 +15,9 @@
 #define NETNS_RUN_DIR "/run/netns"
 
 int netns_path(const char *name, char *buf, size_t len);
+/* Make /run/netns a shared mount point, as `ip netns add` does; idempotent.
+ * Call it once before creating namespaces from several threads. */
+int netns_prepare(void);
 /* Create <name> and leave the calling thread INSIDE it, with *back an fd of
  * the namespace it came from (for netns_leave()). -EEXIST if it exists. */
 int netns_create_enter(const char *name, int *back);

@@ -210,28 +210,69 @@ static int configure_inside(struct topo *t, enum topo_node_id n)
 	return ret;
 }
 
-static int make_node(struct topo *t, enum topo_node_id n)
-{
-	struct topo_node_rt *nd = &t->node[n];
-	char step[32];
-	int back = -1, ret, ret2;
+/* One node on its own thread: namespace, route socket, lo, sysctls. Making
+ * a namespace is mostly waiting for the kernel, so the four overlap. */
+struct node_job {
+	struct topo *t;
+	enum topo_node_id n;
+	bool made;
+	int ret;
+	pthread_t thread;
+	bool threaded;
+};
 
-	ret = netns_create_enter(nd->netns, &back);
-	if (ret)
-		return ret;
-	t->st.netns_made[n] = true;
-	ret = configure_inside(t, n);
-	ret2 = netns_leave(&back);
-	if (!ret)
-		ret = ret2;
-	if (!ret) {
+static void *make_node(void *arg)
+{
+	struct node_job *j = arg;
+	struct topo_node_rt *nd = &j->t->node[j->n];
+	int back = -1, ret;
+
+	j->ret = netns_create_enter(nd->netns, &back);
+	if (j->ret)
+		return NULL;
+	j->made = true;
+	j->ret = configure_inside(j->t, j->n);
+	ret = netns_leave(&back);
+	if (!j->ret)
+		j->ret = ret;
+	if (!j->ret) {
 		nd->fd = open(nd->path, O_RDONLY | O_CLOEXEC);
 		if (nd->fd < 0)
-			ret = -errno;
+			j->ret = -errno;
 	}
-	snprintf(step, sizeof(step), "netns-%s", topo_node_name(n));
-	ret2 = topo_record(t, step);
-	return ret ? ret : ret2;
+	return NULL;
+}
+
+static int make_nodes(struct topo *t)
+{
+	static const enum topo_node_id order[] = { NODE_GW1, NODE_GW2, NODE_SOURCE, NODE_DRAIN };
+	struct node_job jobs[ARRAY_SIZE(order)];
+	char step[32];
+	size_t i;
+	int ret;
+
+	ret = netns_prepare();
+	if (ret)
+		return ret;
+	for (i = 0; i < ARRAY_SIZE(order); i++) {
+		jobs[i] = (struct node_job){ .t = t, .n = order[i] };
+		jobs[i].threaded = pthread_create(&jobs[i].thread, NULL, make_node, &jobs[i]) == 0;
+	}
+	for (i = 0; i < ARRAY_SIZE(order); i++) {
+		if (jobs[i].threaded)
+			pthread_join(jobs[i].thread, NULL);
+		else
+			make_node(&jobs[i]);
+		if (jobs[i].made)
+			t->st.netns_made[jobs[i].n] = true;
+	}
+	for (i = 0; i < ARRAY_SIZE(order) && !ret; i++) {
+		ret = jobs[i].ret;
+		snprintf(step, sizeof(step), "netns-%s", topo_node_name(order[i]));
+		if (!ret)
+			ret = topo_record(t, step);
+	}
+	return ret;
 }
 
 static int make_link(struct topo *t, const char *step, enum topo_node_id a, enum topo_node_id b,
@@ -396,19 +437,15 @@ static int finish_version(struct topo *t, struct version_job *v)
 	return 0;
 }
 
-/* The gateways first, so that their tunnel ends (wireguard-go's start-up
- * is most of the time) come up while the rest is built. */
+/* The tunnel ends (wireguard-go's start-up is most of the time) come up
+ * while the lans are built. */
 static int build(struct topo *t)
 {
-	static const enum topo_node_id order[] = { NODE_GW1, NODE_GW2, NODE_SOURCE, NODE_DRAIN };
-	unsigned int n;
-	int ret = 0, r;
+	int ret, r;
 
-	for (n = 0; n < ARRAY_SIZE(order) && !ret; n++) {
-		ret = make_node(t, order[n]);
-		if (!ret && order[n] == NODE_GW2 && t->ops)
-			ret = topo_tunnels_start(t);
-	}
+	ret = make_nodes(t);
+	if (!ret && t->ops)
+		ret = topo_tunnels_start(t);
 	if (!ret)
 		ret = make_link(t, "lan1", NODE_GW1, NODE_SOURCE, LINK_LAN, LINK_LAN);
 	if (!ret)

@@ -11,6 +11,7 @@
 #include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 int topo_attach(const char *prefix, struct topo **out)
 {
@@ -22,6 +23,10 @@ int topo_attach(const char *prefix, struct topo **out)
 	int ret;
 
 	*out = NULL;
+	if (geteuid() != 0) {
+		wgb_err("reading a testbed needs root (it enters its network namespaces); run as root");
+		return -EPERM;
+	}
 	state_path(prefix, "state.json", path, sizeof(path));
 	ret = state_load(prefix, &st);
 	if (ret == -ENOENT)

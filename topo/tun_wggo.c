@@ -317,8 +317,9 @@ static void log_tail(const char *path, char *out, size_t len)
 	free(text);
 }
 
-/* Poll for the control socket; fail if the process exits first. */
-static int wait_socket(const char *ifname, pid_t pid, const char *logp)
+/* Poll for the control socket; fail if the process exits first (then it
+ * is reaped and *pid becomes 0, so nobody signals a recycled pid). */
+static int wait_socket(const char *ifname, pid_t *pid, const char *logp)
 {
 	double deadline = util_now_mono() + WGGO_START_TIMEOUT;
 	long us = 1000;
@@ -330,8 +331,9 @@ static int wait_socket(const char *ifname, pid_t pid, const char *logp)
 			close(fd);
 			return 0;
 		}
-		ret = node_wait(pid, 0, &status);
+		ret = node_wait(*pid, 0, &status);
 		if (ret == 0) {
+			*pid = 0;
 			log_tail(logp, tail, sizeof(tail));
 			wgb_err("wireguard-go for %s exited (status %d) before its control socket appeared: %s",
 				ifname, status, tail);
@@ -413,7 +415,7 @@ static int wggo_create_end(const struct tun_end_cfg *cfg, struct tun_end *end)
 	ret = node_exec(cfg->netns_path, argv, &o, &pid);
 	if (ret < 0)
 		goto fail;
-	ret = wait_socket(cfg->ifname, pid, logp);
+	ret = wait_socket(cfg->ifname, &pid, logp);
 	if (ret < 0)
 		goto fail;
 	ret = configure(cfg);

@@ -23,6 +23,7 @@ bad "unknown action" "$WGBENCH" topo sideways --prefix "$PFX"
 bad "wireguard-go is not installed" env PATH=/nonexistent "$WGBENCH" topo up --wg wireguard-go --prefix "$PFX"
 bad "needs root" setpriv --reuid=65534 --regid=65534 --clear-groups "$WGBENCH" topo up --wg none --prefix "$PFX"
 bad "needs root" setpriv --reuid=65534 --regid=65534 --clear-groups "$WGBENCH" cleanup --prefix "$PFX"
+bad "needs root" setpriv --reuid=65534 --regid=65534 --clear-groups "$WGBENCH" topo status --prefix "$PFX"
 bad "no testbed with prefix '$PFX'" "$WGBENCH" topo down --prefix "$PFX"
 
 # An existing testbed of that prefix: refused, and the first one untouched.

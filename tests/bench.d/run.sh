@@ -1,0 +1,93 @@
+#!/bin/sh
+# bench.d/run.sh — throughput parity and run-to-run variation of `wgbench run`
+# against a bare `iperf3 -c` typed by hand, on the same testbed design
+# (wgbench's netns testbed, --wg auto: wireguard-go on a kernel without
+# WireGuard). The bare command runs through `ip netns exec` in a testbed from
+# `wgbench topo up`; `wgbench run` builds its own identical one each round.
+#
+# WGB_BENCH_RUN_N rounds (5); in each, one `wgbench run --repeat 1` of
+# tcp-single and udp (its warm-up, omit and sampler as by default) and the
+# two bare commands with the same duration and -O, in ABBA order so drift
+# does not favour either side. Per scenario: medians, the ratio
+# wgbench/bare (goal 0.97-1.03) and the CV over the rounds of each.
+# One JSON object on stdout.
+set -u
+: "${WGBENCH:?run through tests/bench}" "${WGB_TOP:?}"
+N=${WGB_BENCH_RUN_N:-5}
+D=${WGB_BENCH_DURATION:-5}
+O=1
+P=$(printf 'br%s-' "$$" | cut -c1-9)      # the bare command's testbed
+Q=$(printf 'bw%s-' "$$" | cut -c1-9)      # wgbench run's own
+tmp=$(mktemp -d /tmp/wgb-bench-run.XXXXXX)
+trap '"$WGBENCH" cleanup --prefix "$P" >/dev/null 2>&1; "$WGBENCH" cleanup --prefix "$Q" >/dev/null 2>&1; rm -rf "$tmp"' EXIT
+die() { echo "run bench: $*" >&2; exit 1; }
+command -v iperf3 >/dev/null || die "the iperf3 program is not installed"
+
+"$WGBENCH" topo up --prefix "$P" >/dev/null || die "topo up failed"
+addr=10.103.0.10
+
+listening() { ip netns exec "${P}drain" ss -ltnH "sport = :5201" | grep -q LISTEN; }
+# bare SCENARIO: one hand-typed iperf3 pair; prints receiver bits/s.
+bare() {
+	case "$1" in
+	tcp-single) opts="" ;;
+	udp) opts="-u -b 0 -l 1200" ;;
+	esac
+	ip netns exec "${P}drain" iperf3 -s -1 -B "$addr" -p 5201 >/dev/null 2>&1 &
+	spid=$!
+	i=0
+	until listening; do
+		i=$((i + 1)); [ $i -gt 200 ] && die "bare iperf3 server not listening"
+		sleep 0.02
+	done
+	# shellcheck disable=SC2086
+	ip netns exec "${P}source" iperf3 -c "$addr" -p 5201 -t "$D" -O "$O" -J $opts > "$tmp/bare.json" \
+		|| die "bare iperf3 -c $opts failed: $(jq -r .error "$tmp/bare.json" 2>/dev/null)"
+	wait $spid
+	jq '.end.sum_received.bits_per_second' "$tmp/bare.json"
+}
+wgb() {
+	rm -rf "$tmp/w"
+	"$WGBENCH" run --prefix "$Q" --scenario tcp-single --scenario udp --duration "$D" --omit "$O" \
+		--repeat 1 --out "$tmp/w" --quiet >&2 || die "wgbench run failed"
+	for s in tcp-single udp; do
+		jq --arg s "$s" '.runs[] | select(.scenario == $s) | .throughput_bps' "$tmp/w/results.json" >> "$tmp/wgb-$s"
+	done
+}
+bare_round() { for s in tcp-single udp; do bare "$s" >> "$tmp/bare-$s"; done; }
+
+r=1
+while [ $r -le "$N" ]; do
+	if [ $((r % 2)) = 1 ]; then wgb; bare_round; else bare_round; wgb; fi
+	echo "run bench: round $r/$N done" >&2
+	r=$((r + 1))
+done
+"$WGBENCH" topo down --prefix "$P" >/dev/null || die "topo down failed"
+[ "$(ip netns list | grep -c "^$P\|^$Q")" = 0 ] || die "namespaces left"
+
+# stats FILE: {median, cv_percent, all}
+stats() {
+	jq -s '. as $x | ($x | sort) as $s | ($s | length) as $n |
+		(if $n % 2 == 1 then $s[($n - 1) / 2] else ($s[$n / 2 - 1] + $s[$n / 2]) / 2 end) as $m |
+		($x | add / $n) as $mean |
+		(if $n > 1 then ([$x[] | (. - $mean) * (. - $mean)] | add / ($n - 1) | sqrt) else 0 end) as $sd |
+		{median: $m, cv_percent: ($sd / $mean * 100 * 100 | round / 100), all: $x}' "$1"
+}
+for s in tcp-single udp; do
+	stats "$tmp/wgb-$s" > "$tmp/sw-$s.json"
+	stats "$tmp/bare-$s" > "$tmp/sb-$s.json"
+done
+wg=$(jq -r '.wireguard.implementation' "$tmp/w/run.json")
+jq -n --arg wg "$wg" --argjson n "$N" --argjson d "$D" \
+	--slurpfile wt "$tmp/sw-tcp-single.json" --slurpfile bt "$tmp/sb-tcp-single.json" \
+	--slurpfile wu "$tmp/sw-udp.json" --slurpfile bu "$tmp/sb-udp.json" '
+	def r2: . * 1000 | round / 1000;
+	{name: "run", wg: $wg, rounds: $n, duration_s: $d, omit_s: 1, parity_goal: "0.97-1.03",
+	 tcp_single_ratio: ($wt[0].median / $bt[0].median | r2),
+	 udp_ratio: ($wu[0].median / $bu[0].median | r2),
+	 tcp_single_wgbench_mbps: ($wt[0].median / 1e6 | r2), tcp_single_bare_mbps: ($bt[0].median / 1e6 | r2),
+	 udp_wgbench_mbps: ($wu[0].median / 1e6 | r2), udp_bare_mbps: ($bu[0].median / 1e6 | r2),
+	 tcp_single_wgbench_cv_pct: $wt[0].cv_percent, tcp_single_bare_cv_pct: $bt[0].cv_percent,
+	 udp_wgbench_cv_pct: $wu[0].cv_percent, udp_bare_cv_pct: $bu[0].cv_percent,
+	 all_bps: {tcp_single_wgbench: $wt[0].all, tcp_single_bare: $bt[0].all,
+		   udp_wgbench: $wu[0].all, udp_bare: $bu[0].all}}'

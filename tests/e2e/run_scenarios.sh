@@ -1,0 +1,52 @@
+#!/bin/sh
+# Every scenario for 2 s through a real WireGuard tunnel (wireguard-go on this
+# machine), with the warm-up and the sampler: exit 0, every run ok with
+# non-zero throughput, results.json against the schema (run-schema.jq),
+# run.json's facts, every raw iperf3 file present and parsable, nothing left.
+#
+#   source --lan-- gw1 ==wireguard== gw2 --lan-- drain
+#   (iperf3 clients)                          (iperf3 servers, 5201+i)
+. "$(dirname "$0")/lib.sh"
+command -v wireguard-go >/dev/null || skip "wireguard-go is not installed and the kernel has no WireGuard"
+
+tmp=$(mktemp -d /tmp/wgb-e2e-run-all.XXXXXX)
+trap 'rm -rf "$tmp"; e2e_cleanup' EXIT
+out="$tmp/out"
+
+"$WGBENCH" run --prefix "$PFX" --duration 2 --omit 1 --repeat 1 --seed 7 --out "$out" > "$tmp/log" 2>&1
+rc=$?
+cat "$tmp/log"
+[ $rc = 0 ] || fail "wgbench run exited $rc"
+for s in tcp-fwd tcp-rev udp udp-small tcp-single; do
+	grep -q "^\[[1-5]/5\] baseline *$s " "$tmp/log" || fail "no terminal line for $s"
+done
+grep -q "^warm-up (discarded): tcp-single" "$tmp/log" || fail "no warm-up line"
+
+v=$(jq -f "$WGB_TOP/tests/e2e/run-schema.jq" "$out/results.json") || fail "results.json: not JSON"
+[ "$v" = true ] || fail "results.json: $v"
+jq -e '.runs | length == 5 and all(.ok) and ([.[].scenario] | sort == ["tcp-fwd","tcp-rev","tcp-single","udp","udp-small"])' \
+	"$out/results.json" >/dev/null || fail "not five ok runs"
+jq -e '.runs[] | select(.scenario == "tcp-fwd") | .flows == 8 and (.raw | length == 8) and (.per_flow | length == 8)' \
+	"$out/results.json" >/dev/null || fail "tcp-fwd: 8 flows, 8 raw files"
+jq -e 'all(.runs[]; .cpu != null and .samples != null)' "$out/results.json" >/dev/null || fail "sampler output missing"
+for f in $(jq -r '.runs[].raw[]' "$out/results.json"); do
+	jq -e '.start.test_start and .end and (.error | not) and .server_output_json' "$out/$f" >/dev/null \
+		|| fail "raw file $f: not a complete iperf3 JSON with the server's output"
+done
+for f in $(jq -r '.runs[].samples' "$out/results.json"); do
+	[ -s "$out/$f" ] || fail "sample file $f missing"
+done
+jq -e '.schema == "wgbench.run/1" and .host.cores >= 1 and (.host.kernel_release | length > 0)
+	and .backend == "netns" and .wireguard.implementation == "wireguard-go"
+	and (.wireguard.version | test("wireguard-go")) and .iperf3.version == "3.12"
+	and (.wgbench.git_revision | length > 0) and .seed == 7 and .options.duration == 2
+	and (.order | length == 5) and .completed == 5 and .interrupted == false and (.end != null)
+	and (.scenarios | length == 5) and (.variants[0].name == "baseline") and .warmup.scenario == "tcp-single"
+	and (.sampler.self_cpu_seconds | type == "number")' "$out/run.json" >/dev/null \
+	|| fail "run.json lacks facts: $(jq -c '{wireguard, iperf3, seed, completed}' "$out/run.json")"
+# The order on the terminal is the order in run.json, and the seed fixes it.
+jq -r '.order[] | .scenario' "$out/run.json" > "$tmp/order"
+grep '^\[' "$tmp/log" | awk '{ print $3 }' | diff - "$tmp/order" || fail "terminal order differs from run.json"
+[ -f "$out/summary.md" ] || fail "no summary.md (report_write)"
+no_leftovers
+ok "five scenarios through wireguard-go, files match the schema"
