@@ -19,6 +19,30 @@ static const char *xlabel(const char *param)
 	return "value";
 }
 
+static int cmpd(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Median over a cell's successful repeats of one node's tunnel CPU. */
+static double node_cpu(const struct report_cell *c, const char *node)
+{
+	double v[256], x;
+	size_t i, n = 0;
+
+	for (i = 0; i < c->n_runs && n < ARRAY_SIZE(v); i++) {
+		x = report_run_node_tunnel_cpu(c->runs[i], node);
+		if (!isnan(x))
+			v[n++] = x;
+	}
+	if (!n)
+		return NAN;
+	qsort(v, n, sizeof(*v), cmpd);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
 static int scaling_one(const char *out, const char *param, struct report_data **ds,
 		       const unsigned int *values, size_t nv, const char *variant,
 		       const char *scenario, bool *gp)
@@ -32,7 +56,8 @@ static int scaling_one(const char *out, const char *param, struct report_data **
 	if (!f)
 		return -errno;
 	fprintf(f, "# %s median_mbps ci95_low_mbps ci95_high_mbps cpu_busy_percent "
-		"tunnel_cpu_percent n  (variant %s, scenario %s)\n", param, variant, scenario);
+		"tunnel_cpu_percent n gw1_tunnel_cpu_percent gw2_tunnel_cpu_percent "
+		"(variant %s, scenario %s)\n", param, variant, scenario);
 	for (i = 0; i < nv; i++) {
 		const struct report_cell *c;
 
@@ -48,9 +73,9 @@ static int scaling_one(const char *out, const char *param, struct report_data **
 		if (!c->n_ok)
 			continue;
 		/* gnuplot reads "NaN" as missing: an absent CPU column draws no point */
-		fprintf(f, "%u %.6f %.6f %.6f %.3f %.3f %zu\n", values[i], c->s.median / 1e6,
+		fprintf(f, "%u %.6f %.6f %.6f %.3f %.3f %zu %.3f %.3f\n", values[i], c->s.median / 1e6,
 			c->s.ci95_low / 1e6, c->s.ci95_high / 1e6, c->metric[RM_CPU_BUSY],
-			c->metric[RM_TUNNEL_CPU], c->n_ok);
+			c->metric[RM_TUNNEL_CPU], c->n_ok, node_cpu(c, "gw1"), node_cpu(c, "gw2"));
 		rows++;
 	}
 	if (fclose(f)) {
