@@ -1,14 +1,20 @@
-/* cmd_sweep.c — `wgbench sweep --param flows|tunnels --values LIST [run
- * options]`: one complete run per value into OUT/<param>-<value>/, then the
- * scaling plots in OUT/ (throughput and CPU against the value, the paper's
- * Figures 4, 6 and 8). --param tunnels also sets one flow per tunnel. */
+/* cmd_sweep.c — `wgbench sweep --param flows|tunnels|SYSCTL --values LIST
+ * [run options]`: one complete run per value into OUT/<param>-<value>/, then
+ * the scaling plots in OUT/ (throughput and CPU against the value, the
+ * paper's Figures 4, 6 and 8). --param tunnels also sets one flow per tunnel.
+ * A sysctl name builds, per value, a one-entry variant file in OUT/variants/
+ * (node "host" for net.core.*, the machine-wide ones; "gateways" otherwise)
+ * that the variant layer validates like any other. */
 #include "cmd.h"
 #include "opts.h"
 #include "report_data.h"
 #include "run.h"
 #include "util.h"
 
+#include <json-c/json.h>
+
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,25 +24,29 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: wgbench sweep --param flows|tunnels --values LIST [run options]\n"
+	fprintf(f, "Usage: wgbench sweep --param flows|tunnels|SYSCTL --values LIST [run options]\n"
 		"One run per value into OUT/<param>-<value>/, then OUT/scaling-*.png/.svg/.dat.\n"
 		"  flows    the scenarios' flow count, one tunnel (unless --tunnels)\n"
-		"  tunnels  N tunnels and N flows, one flow per tunnel\n");
+		"  tunnels  N tunnels and N flows, one flow per tunnel\n"
+		"  SYSCTL   e.g. net.core.netdev_budget: a one-knob variant per value (node host\n"
+		"           for net.core.*, gateways otherwise); not with --variant\n");
 	opts_usage(OPTS_TOPO | OPTS_RUN | OPTS_SWEEP | OPTS_VM);
 }
 
-/* "1,2,4,8" -> values, each within [1, max], at most SWEEP_MAX_VALUES, no repeats. */
-static int parse_values(const char *list, unsigned int max, unsigned int *v, size_t *n)
+/* "1,2,4,8" -> values, each within [min, max], at most SWEEP_MAX_VALUES, no repeats. */
+static int parse_values(const char *list, unsigned int min, unsigned int max, unsigned int *v,
+			size_t *n)
 {
-	char buf[512], *tok, *save = NULL;
+	char buf[512], *tok, *rest = buf;
 	uint64_t x;
 	size_t i;
 
 	*n = 0;
 	if (util_fmt(buf, sizeof(buf), "%s", list))
 		goto bad;
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (*n >= SWEEP_MAX_VALUES || util_parse_u64(tok, 1, max, &x))
+	/* strsep, not strtok: "1,,2" is a mistake, not "1,2" */
+	while ((tok = strsep(&rest, ","))) {
+		if (*n >= SWEEP_MAX_VALUES || util_parse_u64(tok, min, max, &x))
 			goto bad;
 		for (i = 0; i < *n; i++)
 			if (v[i] == x)
@@ -46,8 +56,8 @@ static int parse_values(const char *list, unsigned int max, unsigned int *v, siz
 	if (*n)
 		return 0;
 bad:
-	wgb_err("--values '%s': expected up to %d distinct integers from 1 to %u, comma-separated",
-		list, SWEEP_MAX_VALUES, max);
+	wgb_err("--values '%s': expected up to %d distinct integers from %u to %u, comma-separated",
+		list, SWEEP_MAX_VALUES, min, max);
 	return -EINVAL;
 }
 
@@ -61,14 +71,61 @@ static int default_out(char *buf, size_t len)
 			tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
+/* A sysctl name as the variant layer takes it: lower-case words and dots. */
+static bool sysctl_name(const char *p)
+{
+	size_t i, len = strlen(p);
+
+	if (!len || len > 96 || !strchr(p, '.') || strstr(p, "..") || p[0] == '.' || p[len - 1] == '.')
+		return false;
+	for (i = 0; i < len; i++)
+		if (!((p[i] >= 'a' && p[i] <= 'z') || (p[i] >= '0' && p[i] <= '9') || p[i] == '_' ||
+		      p[i] == '.' || p[i] == '-'))
+			return false;
+	return true;
+}
+
+/* OUT/variants/<knob>-<value>.json: {"name","description","set":[one entry]}. */
+static int knob_variant(const char *out, const char *knob, unsigned int value, char *path, size_t len)
+{
+	struct json_object *v = json_object_new_object(), *set = json_object_new_array(),
+			   *e = json_object_new_object();
+	char name[160], dir[4096];
+	const char *text;
+	int r;
+
+	snprintf(name, sizeof(name), "%s-%u", knob, value);  /* the variant layer's name charset */
+	json_object_object_add(v, "name", json_object_new_string(name));
+	json_object_object_add(v, "description", json_object_new_string("made by wgbench sweep"));
+	json_object_object_add(e, "node", json_object_new_string(
+		!strncmp(knob, "net.core.", 9) ? "host" : "gateways"));
+	json_object_object_add(e, "sysctl", json_object_new_string(knob));
+	json_object_object_add(e, "value", json_object_new_int64(value));
+	json_object_array_add(set, e);
+	json_object_object_add(v, "set", set);
+	text = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PRETTY);
+	r = util_fmt(dir, sizeof(dir), "%s/variants", out);
+	if (!r)
+		r = util_mkdir_p(dir, 0755);
+	if (!r)
+		r = util_fmt(path, len, "%s/%s-%u.json", dir, knob, value);
+	if (!r)
+		r = util_write_file_atomic(path, text, strlen(text));
+	if (r)
+		wgb_err("sweep: cannot write the variant for %s: %s", name, strerror(-r));
+	json_object_put(v);
+	return r;
+}
+
 int sweep_main(int argc, char *argv[])
 {
 	unsigned int values[SWEEP_MAX_VALUES], failed = 0;
 	char out[2048], dir[4096];
 	const char *pos[1];
+	char vpath[4096];
 	struct opts o, one;
 	size_t n_pos, n, i;
-	bool tunnels;
+	bool tunnels, knob;
 	int i_arg, r;
 
 	for (i_arg = 0; i_arg < argc; i_arg++)
@@ -83,16 +140,21 @@ int sweep_main(int argc, char *argv[])
 		wgb_err("sweep: --param and --values are required");
 		return WGB_EXIT_USAGE;
 	}
-	if (strcmp(o.param, "flows") && strcmp(o.param, "tunnels")) {
-		/* A knob sweep needs a variant built from one knob; the variant
-		 * layer loads variants from files only, so it is not offered yet. */
-		wgb_err("sweep: --param '%s': knob sweeps are not supported yet; supported: flows, tunnels "
-			"(for a knob, write one variant file per value and pass them to `wgbench run`)",
+	tunnels = !strcmp(o.param, "tunnels");
+	knob = strcmp(o.param, "flows") && !tunnels;
+	if (knob && !sysctl_name(o.param)) {
+		wgb_err("sweep: --param '%s': expected flows, tunnels or a sysctl name such as "
+			"net.core.netdev_budget (other knobs: one variant file per value, in one run)",
 			o.param);
 		return WGB_EXIT_USAGE;
 	}
-	tunnels = !strcmp(o.param, "tunnels");
-	if (parse_values(o.values, tunnels ? OPTS_TUNNELS_MAX : 1024, values, &n))
+	if (knob && o.n_variants) {
+		wgb_err("sweep: --param %s builds its own variant per value; --variant cannot be added",
+			o.param);
+		return WGB_EXIT_USAGE;
+	}
+	if (parse_values(o.values, knob ? 0 : 1, tunnels ? OPTS_TUNNELS_MAX : knob ? INT32_MAX : 1024,
+			 values, &n))
 		return WGB_EXIT_USAGE;
 	if (o.out ? util_fmt(out, sizeof(out), "%s", o.out) : default_out(out, sizeof(out))) {
 		wgb_err("sweep: --out too long");
@@ -107,6 +169,11 @@ int sweep_main(int argc, char *argv[])
 		if (tunnels) {
 			one.tunnels = values[i];
 			one.flows = values[i];
+		} else if (knob) {
+			if (knob_variant(out, o.param, values[i], vpath, sizeof(vpath)))
+				return WGB_EXIT_FAIL;
+			one.variants[0] = vpath;
+			one.n_variants = 1;
 		} else {
 			one.flows = values[i];
 		}

@@ -118,6 +118,13 @@ static double tunnel_cpu(struct json_object *cpu)
 	return best;
 }
 
+double report_run_node_tunnel_cpu(struct json_object *run, const char *node)
+{
+	static const char *const k_tun[] = { "tunnel_cpu_percent", "tunnel_percent", NULL };
+
+	return num_any(get(get(get(run, "cpu"), "nodes"), node), k_tun);
+}
+
 static double cores_reduce(struct json_object *cpu, bool busy)
 {
 	struct json_object *cores = get(cpu, "cores");

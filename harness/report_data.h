@@ -66,6 +66,8 @@ struct report_cell *report_cell(const struct report_data *d, size_t v, size_t s)
 /* The `cpu` / `drops` readers, in one place so a change in the sampler's
  * keys is a change here only. NAN when absent. */
 double report_run_metric(struct json_object *run, enum report_metric m);
+/* The tunnel's CPU on one node (% of one core), NAN when not measured. */
+double report_run_node_tunnel_cpu(struct json_object *run, const char *node);
 /* Per-core averages of one run: *n cores, arrays of usr/sys/softirq/irq/idle
  * (caller frees *out, 5 * n doubles, core-major). -ENOENT without cpu data. */
 int report_run_cores(struct json_object *run, double **out, size_t *n);

@@ -40,35 +40,88 @@ static const char style[] =
 	"pre{background:#f6f6f6;padding:0.5em;overflow:auto;font-size:0.8em}"
 	".legend{font-size:0.85em;color:#444;max-width:60em}";
 
+static bool is_scalar(struct json_object *v)
+{
+	return !json_object_is_type(v, json_type_object) && !json_object_is_type(v, json_type_array);
+}
+
+/* An object of scalars only (host, wireguard, wgbench) is shown as rows. */
+static bool flat_object(struct json_object *v)
+{
+	if (!json_object_is_type(v, json_type_object))
+		return false;
+	json_object_object_foreach(v, k, m) {
+		(void)k;
+		if (!is_scalar(m))
+			return false;
+	}
+	return true;
+}
+
+static void meta_row(FILE *f, const char *k1, const char *k2, struct json_object *v)
+{
+	fputs("<tr><th>", f);
+	esc(f, k1);
+	if (k2) {
+		fputc('.', f);
+		esc(f, k2);
+	}
+	fputs("</th><td style=\"text-align:left\">", f);
+	esc(f, v ? json_object_get_string(v) : "null");
+	fputs("</td></tr>\n", f);
+}
+
 /* run.json's scalar fields as a two-column table; the rest (variants,
- * read-back knobs) pretty-printed under <details>. */
+ * read-back knobs, options) pretty-printed under <details>. */
 static void html_meta(FILE *f, const struct report_data *d)
 {
-	fputs("<h2>Run</h2>\n", f);
+	fputs("<h2>Run (run.json)</h2>\n", f);
 	if (!d->run || !json_object_is_type(d->run, json_type_object)) {
 		fputs("<p>No run.json in this directory.</p>\n", f);
 		return;
 	}
 	fputs("<table>\n", f);
 	json_object_object_foreach(d->run, k, v) {
-		if (json_object_is_type(v, json_type_object) || json_object_is_type(v, json_type_array))
-			continue;
-		fputs("<tr><th>", f);
-		esc(f, k);
-		fputs("</th><td style=\"text-align:left\">", f);
-		esc(f, json_object_get_string(v));
-		fputs("</td></tr>\n", f);
+		if (is_scalar(v)) {
+			meta_row(f, k, NULL, v);
+		} else if (flat_object(v)) {
+			json_object_object_foreach(v, k2, v2)
+				meta_row(f, k, k2, v2);
+		}
 	}
 	fputs("</table>\n", f);
-	json_object_object_foreach(d->run, k2, v2) {
-		if (!json_object_is_type(v2, json_type_object) && !json_object_is_type(v2, json_type_array))
+	json_object_object_foreach(d->run, k3, v3) {
+		if (is_scalar(v3) || flat_object(v3))
 			continue;
 		fputs("<details><summary>", f);
-		esc(f, k2);
+		esc(f, k3);
 		fputs("</summary><pre>", f);
-		esc(f, json_object_to_json_string_ext(v2, JSON_C_TO_STRING_PRETTY |
+		esc(f, json_object_to_json_string_ext(v3, JSON_C_TO_STRING_PRETTY |
 						     JSON_C_TO_STRING_NOSLASHESCAPE));
 		fputs("</pre></details>\n", f);
+	}
+}
+
+/* One line of what and where, from run.json, above the tables. */
+static void html_brief(FILE *f, const struct report_data *d)
+{
+	static const char *const path[][2] = {
+		{ "host", "hostname" }, { "host", "cpu_model" }, { "host", "kernel_release" },
+		{ "backend", NULL }, { "wireguard", "implementation" }, { "wireguard", "version" },
+		{ "start", NULL },
+	};
+	struct json_object *v;
+	size_t i, shown = 0;
+
+	for (i = 0; d->run && i < ARRAY_SIZE(path); i++) {
+		if (!json_object_object_get_ex(d->run, path[i][0], &v) || !v)
+			continue;
+		if (path[i][1] && (!json_object_object_get_ex(v, path[i][1], &v) || !v))
+			continue;
+		if (!is_scalar(v))
+			continue;
+		fputs(shown++ ? " · " : "<br>", f);
+		esc(f, json_object_get_string(v));
 	}
 }
 
@@ -218,6 +271,7 @@ int report_html_write(const struct report_data *d)
 	esc(f, d->dir);
 	fprintf(f, "</title><style>%s</style></head><body>\n<h1>wgbench report</h1>\n<p>", style);
 	esc(f, d->dir);
+	html_brief(f, d);
 	fputs("</p>\n<h2>Throughput and evidence</h2>\n", f);
 	for (s = 0; s < d->n_scenarios; s++)
 		html_table(f, d, s);

@@ -16,14 +16,38 @@ static const char *xlabel(const char *param)
 		return "TCP flows (one tunnel)";
 	if (!strcmp(param, "tunnels"))
 		return "tunnels (one flow per tunnel)";
-	return "value";
+	return param;
+}
+
+static int cmpd(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Median over a cell's successful repeats of one node's tunnel CPU. */
+static double node_cpu(const struct report_cell *c, const char *node)
+{
+	double v[256], x;
+	size_t i, n = 0;
+
+	for (i = 0; i < c->n_runs && n < ARRAY_SIZE(v); i++) {
+		x = report_run_node_tunnel_cpu(c->runs[i], node);
+		if (!isnan(x))
+			v[n++] = x;
+	}
+	if (!n)
+		return NAN;
+	qsort(v, n, sizeof(*v), cmpd);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 static int scaling_one(const char *out, const char *param, struct report_data **ds,
 		       const unsigned int *values, size_t nv, const char *variant,
 		       const char *scenario, bool *gp)
 {
-	char vn[128], sc[128], base[300], dat[320], hdr[1024], path[4096], *buf = NULL, *t = NULL;
+	char vn[128], sc[128], pn[128], base[300], dat[320], hdr[2048], path[4096], *buf = NULL, *t = NULL;
 	char *text = NULL;
 	size_t len = 0, i, v, s, rows = 0;
 	FILE *f = open_memstream(&buf, &len);
@@ -32,13 +56,15 @@ static int scaling_one(const char *out, const char *param, struct report_data **
 	if (!f)
 		return -errno;
 	fprintf(f, "# %s median_mbps ci95_low_mbps ci95_high_mbps cpu_busy_percent "
-		"tunnel_cpu_percent n  (variant %s, scenario %s)\n", param, variant, scenario);
+		"tunnel_cpu_percent n gw1_tunnel_cpu_percent gw2_tunnel_cpu_percent "
+		"(variant %s, scenario %s)\n", param, variant ? variant : "one per value", scenario);
 	for (i = 0; i < nv; i++) {
 		const struct report_cell *c;
 
 		if (!ds[i])
 			continue;
-		for (v = 0; v < ds[i]->n_variants && strcmp(ds[i]->variants[v], variant); v++)
+		/* variant NULL: each directory's only variant (a knob sweep names them by value) */
+		for (v = 0; variant && v < ds[i]->n_variants && strcmp(ds[i]->variants[v], variant); v++)
 			;
 		for (s = 0; s < ds[i]->n_scenarios && strcmp(ds[i]->scenarios[s], scenario); s++)
 			;
@@ -48,9 +74,9 @@ static int scaling_one(const char *out, const char *param, struct report_data **
 		if (!c->n_ok)
 			continue;
 		/* gnuplot reads "NaN" as missing: an absent CPU column draws no point */
-		fprintf(f, "%u %.6f %.6f %.6f %.3f %.3f %zu\n", values[i], c->s.median / 1e6,
+		fprintf(f, "%u %.6f %.6f %.6f %.3f %.3f %zu %.3f %.3f\n", values[i], c->s.median / 1e6,
 			c->s.ci95_low / 1e6, c->s.ci95_high / 1e6, c->metric[RM_CPU_BUSY],
-			c->metric[RM_TUNNEL_CPU], c->n_ok);
+			c->metric[RM_TUNNEL_CPU], c->n_ok, node_cpu(c, "gw1"), node_cpu(c, "gw2"));
 		rows++;
 	}
 	if (fclose(f)) {
@@ -59,14 +85,17 @@ static int scaling_one(const char *out, const char *param, struct report_data **
 	}
 	if (!rows)
 		goto out;
-	report_safe_name(vn, sizeof(vn), variant);
+	report_safe_name(vn, sizeof(vn), variant ? variant : "sweep");
 	report_safe_name(sc, sizeof(sc), scenario);
 	snprintf(base, sizeof(base), "scaling-%s-%s", vn, sc);
 	snprintf(dat, sizeof(dat), "%s.dat", base);
 	if ((r = report_put(out, dat, buf, len)) || (r = report_template("scaling.gp", &t)))
 		goto out;
+	/* only sanitised names reach the gnuplot text */
+	report_safe_name(pn, sizeof(pn), param);
 	snprintf(hdr, sizeof(hdr), "datafile = '%s'\noutbase = '%s'\nplottitle = '%s, %s: throughput "
-		 "and CPU against %s'\nxlabel_text = '%s'\n", dat, base, vn, sc, param, xlabel(param));
+		 "and CPU against %s'\nxlabel_text = '%s'\n", dat, base, vn, sc, pn,
+		 strcmp(pn, param) ? pn : xlabel(param));
 	r = -ENOMEM;
 	if (asprintf(&text, "# drawn by wgbench sweep from plots/scaling.gp\n%s%s", hdr, t) < 0) {
 		text = NULL;
@@ -88,6 +117,26 @@ out:
 	return r;
 }
 
+/* Every directory holds one variant, and not all under the same name. */
+static bool one_variant_each(struct report_data **ds, size_t n)
+{
+	const char *first = NULL;
+	bool differ = false;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (!ds[i])
+			continue;
+		if (ds[i]->n_variants != 1)
+			return false;
+		if (!first)
+			first = ds[i]->variants[0];
+		else if (strcmp(first, ds[i]->variants[0]))
+			differ = true;
+	}
+	return differ;
+}
+
 int report_scaling_write(const char *out_dir, const char *param, const unsigned int *values,
 			 size_t n_values, bool quiet)
 {
@@ -103,6 +152,27 @@ int report_scaling_write(const char *out_dir, const char *param, const unsigned 
 		if (util_fmt(dir, sizeof(dir), "%s/%s-%u", out_dir, param, values[i]) ||
 		    report_data_load(dir, &ds[i]))
 			wgb_warn("sweep: %s left out of the scaling plot", dir);
+	}
+	if (one_variant_each(ds, n_values)) {
+		/* a knob sweep: one variant per directory, named by its value */
+		for (i = 0; i < n_values; i++)
+			for (s = 0; ds[i] && s < ds[i]->n_scenarios; s++) {
+				size_t j, l;
+				bool seen = false;
+
+				for (j = 0; j < i && !seen; j++)
+					for (l = 0; ds[j] && l < ds[j]->n_scenarios && !seen; l++)
+						seen = !strcmp(ds[j]->scenarios[l], ds[i]->scenarios[s]);
+				if (seen)
+					continue;
+				r = scaling_one(out_dir, param, ds, values, n_values, NULL,
+						ds[i]->scenarios[s], &gp);
+				if (r)
+					ret = r;
+				else
+					made++;
+			}
+		goto done;
 	}
 	/* every variant x scenario seen in any of the directories, once */
 	for (i = 0; i < n_values; i++) {
@@ -128,6 +198,7 @@ int report_scaling_write(const char *out_dir, const char *param, const unsigned 
 					made++;
 			}
 	}
+done:
 	for (i = 0; i < n_values; i++)
 		report_data_free(ds[i]);
 	free(ds);

@@ -94,6 +94,10 @@ int stats_summarize(const double *x, size_t n, struct stats_summary *out)
 		if (out->mean != 0)
 			out->cv_percent = out->stddev / fabs(out->mean) * 100.0;
 		ret = boot_median(s, n, &out->ci95_low, &out->ci95_high);
+		/* the quantile interpolates between equal medians; keep a rounding
+		 * error from putting the interval outside the data */
+		out->ci95_low = fmax(out->ci95_low, out->min);
+		out->ci95_high = fmin(out->ci95_high, out->max);
 	}
 	free(s);
 	return ret;

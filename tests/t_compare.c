@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int failures;
 
@@ -39,6 +40,38 @@ static void done(struct compare_result *r, struct report_data *a, struct report_
 	compare_result_free(r);
 	report_data_free(a);
 	report_data_free(b);
+}
+
+/* A scenario that failed in every repeat of NEW is a regression. */
+static void t_all_failed(void)
+{
+	char dir[] = "/tmp/t_compare.XXXXXX", path[64];
+	struct report_data *a = NULL, *b = NULL;
+	struct compare_result *r = NULL;
+	FILE *f;
+
+	if (!mkdtemp(dir))
+		return;
+	snprintf(path, sizeof(path), "%s/results.json", dir);
+	f = fopen(path, "w");
+	fputs("{\"schema\":\"wgbench.results/1\",\"runs\":["
+	      "{\"variant\":\"x\",\"scenario\":\"udp\",\"repeat\":0,\"ok\":false,\"error\":\"e\","
+	      "\"throughput_bps\":null},"
+	      "{\"variant\":\"x\",\"scenario\":\"udp\",\"repeat\":1,\"ok\":false,\"error\":\"e\","
+	      "\"throughput_bps\":null}]}", f);
+	fclose(f);
+	if (!report_data_load("tests/data/results-one", &a) && !report_data_load(dir, &b) &&
+	    !compare_data(a, b, 5, &r)) {
+		CHECK(r->n_rows == 1 && r->regressions == 1 &&
+		      !strcmp(r->rows[0].why, "no successful run in NEW"), "all failed in NEW");
+	} else {
+		CHECK(0, "all-failed fixture did not load");
+	}
+	compare_result_free(r);
+	report_data_free(a);
+	report_data_free(b);
+	unlink(path);
+	rmdir(dir);
 }
 
 int main(void)
@@ -95,6 +128,7 @@ int main(void)
 	CHECK(rc == -ENODATA && !r, "nothing in common: %d", rc);
 	done(r, a, b);
 
+	t_all_failed();
 	if (failures)
 		fprintf(stderr, "t_compare: %d failure(s)\n", failures);
 	return failures ? 1 : 0;

@@ -49,7 +49,8 @@ for row in rows:
     if not close(float(row["median_bps"]), med):
         fail(f"{row['variant']}/{row['scenario']} median {row['median_bps']} != {med}")
     lo, hi = float(row["ci95_low_bps"]), float(row["ci95_high_bps"])
-    if not (min(x) <= lo <= med <= hi <= max(x)):
+    eps = 1e-9 * max(x)
+    if not (min(x) - eps <= lo <= med + eps and med - eps <= hi <= max(x) + eps):
         fail(f"{row['variant']}/{row['scenario']} interval [{lo}, {hi}] vs median {med}")
     if len(x) > 1:
         cv = statistics.stdev(x) / statistics.mean(x) * 100

@@ -3,7 +3,7 @@
 #
 #   source -> gw1 <=> gw2 -> drain      BASE: the testbed as built
 #                 ^^^ tbf               NEW:  underlay rate-limited to half of
-#                                             BASE's slowest scenario median
+#                                             BASE's slowest repeat (any scenario)
 #
 # `wgbench compare BASE NEW` must find the regression (exit 1) and name each
 # scenario; the same run compared with a copy of itself is exit 0 with Δ 0.
@@ -14,15 +14,17 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"; e2e_cleanup' EXIT
 command -v jq >/dev/null || skip "jq not installed (ci/install-deps installs it)"
 V="$WGB_TOP/scenarios/variants"
-common="--prefix $PFX --scenario tcp-single --scenario udp --duration 3 --repeat 4 --quiet"
+# 5 repeats: on this shared 2-core machine a scenario's CV reaches 40%, and
+# the verdict needs the difference to be significant, not only large.
+common="--prefix $PFX --scenario tcp-single --scenario udp --duration 3 --repeat 5 --quiet"
 
 # shellcheck disable=SC2086
 expect_exit 0 "$WGBENCH" run $common --variant "$V/baseline.json" --out "$tmp/base"
-slowest=$(jq '[.summary[] | .median_bps] | min' "$tmp/base/results.json")
+slowest=$(jq '[.runs[] | select(.ok) | .throughput_bps] | min' "$tmp/base/results.json")
 half=$(awk -v m="$slowest" 'BEGIN { printf "%d", m / 2 }')
 [ "$half" -gt 100000 ] || fail "baseline too slow to halve: $slowest bit/s"
 cat > "$tmp/half.json" <<JSON
-{"name": "underlay-half", "description": "tbf at half the baseline's slowest scenario",
+{"name": "underlay-half", "description": "tbf at half the baseline's slowest repeat",
  "set": [{"node": "gateways", "link": "underlay", "qdisc": "tbf", "rate": $half}]}
 JSON
 # shellcheck disable=SC2086

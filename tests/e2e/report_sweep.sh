@@ -2,6 +2,7 @@
 # Sweeps on the real testbed (wireguard-go here), short runs:
 #   --param tunnels --values 1,2,4   (one flow per tunnel; the paper's Figure 6)
 #   --param flows   --values 1,2,4,8 (one tunnel; the paper's Figure 4)
+#   --param net.core.netdev_budget --values 300,600 (a generated variant per value)
 # Each must leave one results directory per value and the scaling plot with
 # its data (one row per value). Throughput values are not asserted.
 . "$WGB_TOP/tests/e2e/lib.sh"
@@ -32,7 +33,21 @@ check "$tmp/tunnels" tunnels 1 2 4
 expect_exit 0 "$WGBENCH" sweep --param flows --values 1,2,4,8 $common --out "$tmp/flows"
 check "$tmp/flows" flows 1 2 4 8
 
-expect_exit 2 "$WGBENCH" sweep --param net.core.netdev_budget --values 300,600 --prefix "$PFX"
-echo "$OUT" | grep -q "supported: flows, tunnels" || fail "knob sweep message: $OUT"
+# a sysctl: one generated variant per value; the host's value is restored
+before=$(cat /proc/sys/net/core/netdev_budget)
+# shellcheck disable=SC2086
+expect_exit 0 "$WGBENCH" sweep --param net.core.netdev_budget --values 300,600 --prefix "$PFX" \
+	--scenario tcp-fwd --duration 2 --omit 0 --repeat 1 --no-warmup --quiet --out "$tmp/knob"
+[ "$(grep -vc '^#' "$tmp/knob/scaling-sweep-tcp-fwd.dat")" = 2 ] || fail "knob sweep: $(cat "$tmp/knob/scaling-sweep-tcp-fwd.dat")"
+[ -s "$tmp/knob/scaling-sweep-tcp-fwd.png" ] || fail "knob sweep: no plot"
+grep -q '"sysctl":"net.core.netdev_budget"' "$tmp/knob/variants/net.core.netdev_budget-600.json" ||
+	fail "generated variant: $(cat "$tmp/knob/variants/net.core.netdev_budget-600.json")"
+[ "$(cat /proc/sys/net/core/netdev_budget)" = "$before" ] || fail "netdev_budget not restored"
+ok "sysctl sweep: $(grep -v '^#' "$tmp/knob/scaling-sweep-tcp-fwd.dat" | awk '{printf "%s=%.0fMbit/s ", $1, $2}')"
+
+expect_exit 2 "$WGBENCH" sweep --param 'net;reboot' --values 1 --prefix "$PFX"
+echo "$OUT" | grep -q "expected flows, tunnels or a sysctl name" || fail "bad param message: $OUT"
+expect_exit 2 "$WGBENCH" sweep --param net.core.netdev_budget --values 1 --prefix "$PFX" \
+	--variant "$WGB_TOP/scenarios/variants/baseline.json"
 expect_exit 2 "$WGBENCH" sweep --param flows --values 1,,2 --prefix "$PFX"
 no_leftovers
