@@ -226,8 +226,8 @@ int results_sample_path(struct results *r, const char *variant, const char *scen
 	ret = sub_dir(r, "samples", variant, scenario, dir, sizeof(dir));
 	if (ret)
 		return ret;
-	if (asprintf(rel, "samples/%s/%s/r%u.json", variant, scenario, repeat) < 0 ||
-	    asprintf(abs, "%s/r%u.json", dir, repeat) < 0) {
+	if (asprintf(rel, "samples/%s/%s/r%u.csv", variant, scenario, repeat) < 0 ||
+	    asprintf(abs, "%s/r%u.csv", dir, repeat) < 0) {
 		free(*rel);
 		*rel = NULL;
 		return -ENOMEM;

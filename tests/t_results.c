@@ -58,7 +58,7 @@ int main(void)
 	fprintf(stderr, "(the following error lines are expected)\n");
 	CHECK(results_write_raw(r, "../x", "udp", 1, 0, "{}", &rel) == -EINVAL);
 	CHECK(results_sample_path(r, "baseline", "tcp-fwd", 1, &rel, &abs) == 0);
-	CHECK(rel && !strcmp(rel, "samples/baseline/tcp-fwd/r1.json"));
+	CHECK(rel && !strcmp(rel, "samples/baseline/tcp-fwd/r1.csv"));
 	free(rel);
 	free(abs);
 	results_free(r);

@@ -47,7 +47,7 @@ def add_raw(d, runs, rng):
             json.dump({"start": {}, "intervals": iv, "end": {}}, open(os.path.join(d, p), "w"))
             rel.append(p)
         e["raw"] = rel
-        p = f"samples/{e['variant']}/{e['scenario']}/r0.json"
+        p = f"samples/{e['variant']}/{e['scenario']}/r0.csv"
         os.makedirs(os.path.join(d, os.path.dirname(p)), exist_ok=True)
         with open(os.path.join(d, p), "w") as f:
             f.write("t,dt,cpu0.usr,cpu0.softirq,cpu0.idle,cpu1.usr,cpu1.softirq,cpu1.idle,gw1.tunnel_cpu\n")
