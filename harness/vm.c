@@ -39,7 +39,7 @@ struct vm_state {
 	struct vm_qemu_cfg q;
 	char tmp[PATH_MAX], initrd[PATH_MAX], ctl[PATH_MAX], res[PATH_MAX];
 	char console[PATH_MAX], qlog[PATH_MAX];
-	char qemu[PATH_MAX], qemu_version[128], agent[PATH_MAX];
+	char qemu[PATH_MAX], qemu_version[128], agent[PATH_MAX], pvh[PATH_MAX];
 	char kvm_failure[256], microvm_failure[256], clock[64];
 	off_t ctl_off, con_off;
 	double t_start, boot_s, ready_s, guest_ready_uptime, end_s, guest_end_uptime;
@@ -314,6 +314,13 @@ static int boot_and_run(const struct opts *o, struct vm_state *s, const struct v
 		r = vm_boot_plan(k, kvm, s->microvm_failure[0] != 0, &s->q.boot);
 		if (r)
 			return r;
+		/* microvm enters the ELF directly (PVH); q35 keeps the bzImage. */
+		s->q.kernel = k->image;
+		if (!strcmp(s->q.boot.kind, "microvm") && !s->pvh[0] &&
+		    vm_boot_pvh(k, s->tmp, s->pvh, sizeof(s->pvh)))
+			s->pvh[0] = '-';  /* not possible: bzImage */
+		if (!strcmp(s->q.boot.kind, "microvm") && s->pvh[0] != '-')
+			s->q.kernel = s->pvh;
 		reset_outputs(s);
 		s->t_start = util_now_mono();
 		r = vm_qemu_start(&s->q, &s->pid);
@@ -367,6 +374,7 @@ static int amend_run_json(const char *out_dir, const struct opts *o, const struc
 		 s->q.boot.why_not_microvm);
 	jset_str(vm, "cpu", s->q.boot.cpu);
 	jset_str(vm, "kernel_cmdline", s->q.boot.append);
+	jset_str(vm, "kernel_entry", s->q.kernel == s->pvh ? "pvh" : "bzimage");
 	jset_str(vm, "clocksource", s->clock);
 	if (s->q.boot.tsc_khz)
 		json_object_object_add(vm, "tsc_khz_given", json_object_new_int64((int64_t)s->q.boot.tsc_khz));

@@ -102,6 +102,10 @@ struct vm_boot {
 /* TCG: microvm with the host's TSC frequency when the kernel and the host
  * allow it, else q35; KVM (or force_q35, or WGB_VM_Q35 set): q35. */
 int vm_boot_plan(const struct vm_kernel *k, bool kvm, bool force_q35, struct vm_boot *b);
+/* The kernel as an ELF for PVH boot (microvm enters it directly), decompressed
+ * from the bzImage; cached next to a .deb's image, else in tmpdir.
+ * -ENOTSUP without CONFIG_PVH, else 0 or -errno. */
+int vm_boot_pvh(const struct vm_kernel *k, const char *tmpdir, char *out, size_t len);
 /* tsc, hpet, acpi_pm or kvm-clock: fine for timing throughput. */
 bool vm_clock_precise(const char *clocksource);
 
