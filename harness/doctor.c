@@ -469,6 +469,7 @@ static void rule_per_flow(struct json_object *in, struct json_object *out)
 {
 	struct json_object *one, *many, *ev;
 	double b1, bn, flows = 8, tunnels = 1;
+	size_t i;
 
 	if (!scen_ok(in, "tcp-single", &one) || !scen_ok(in, "tcp-fwd", &many) ||
 	    !dj_num(one, "throughput_bps", &b1) || !dj_num(many, "throughput_bps", &bn) || b1 <= 0)
@@ -477,6 +478,10 @@ static void rule_per_flow(struct json_object *in, struct json_object *out)
 	dj_num(in, "tunnels", &tunnels);
 	if (flows < 2 || bn / b1 >= PER_FLOW_SCALE_MIN)
 		return;
+	/* A shaper at its rate explains a plateau in flows by itself. */
+	for (i = 0; i < json_object_array_length(out); i++)
+		if (!strcmp(dj_str(json_object_array_get_idx(out, i), "id"), "rate-limited"))
+			return;
 	ev = dj_finding(out, "per-flow-limit", "gw1", "tunnel", DOCTOR_WARNING,
 			"All flows share one tunnel, i.e. one UDP flow and the per-peer serial stages: "
 			"spread the traffic over more tunnels (variant tunnels-4) or over more underlay "
@@ -529,9 +534,9 @@ int doctor_diagnose(struct json_object *input, struct json_object **findings)
 	rule_mtu_mismatch(input, out);
 	rule_routes(input, out);
 	rule_cpu(input, out);
-	rule_per_flow(input, out);
-	rule_small_packets(input, out);
 	doctor_rules_loss(input, out);
+	rule_per_flow(input, out);       /* after rate-limited, which can explain it */
+	rule_small_packets(input, out);
 	*findings = out;
 	return 0;
 }
