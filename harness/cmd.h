@@ -17,6 +17,7 @@ int compare_main(int argc, char *argv[]);
 int report_main(int argc, char *argv[]);
 int topo_main(int argc, char *argv[]);
 int cleanup_main(int argc, char *argv[]);
+int doctor_main(int argc, char *argv[]);
 /* Sample the counters of a live testbed (brought up by `topo up`). */
 int sample_main(int argc, char *argv[]);
 /* Hidden: the agent that runs as init inside a QEMU guest. */

@@ -14,6 +14,7 @@ static const struct {
 	{ "compare", compare_main, "compare two results directories; exit 1 on a regression" },
 	{ "report", report_main, "re-make tables, plots and report.html from a results directory" },
 	{ "topo", topo_main, "bring the testbed up or down, or show it" },
+	{ "doctor", doctor_main, "find the bottleneck: MTU, routing, CPU, loss — findings with evidence" },
 	{ "cleanup", cleanup_main, "remove what a killed run left behind" },
 	{ "sample", sample_main, "sample the counters of a live testbed for a while" },
 	{ "agent", agent_main, NULL },

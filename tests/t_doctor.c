@@ -1,0 +1,242 @@
+/* t_doctor.c — the doctor's rules on fixture inputs (doctor.h's input
+ * document): a healthy testbed gives no finding; for every finding id one
+ * patched fixture triggers it and a near-miss does not. The healthy base is
+ * shaped like a real input.json of this machine with healthy numbers. */
+#include "doctor.h"
+#include "doctor_impl.h"
+
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CPU_OK "{\"window_s\":3,\"cores\":[{\"cpu\":0,\"busy\":60,\"softirq\":10,\"sys\":30,\"usr\":20}," \
+	"{\"cpu\":1,\"busy\":55,\"softirq\":8,\"sys\":30,\"usr\":17}]," \
+	"\"nodes\":{\"gw1\":{\"tunnel_cpu_percent\":40},\"gw2\":{\"tunnel_cpu_percent\":35}}}"
+#define DROPS_OK "{\"softnet_dropped\":0,\"softnet_squeezed\":0,\"qdisc_drops\":0,\"qdiscs\":{}," \
+	"\"interfaces\":{\"gw1\":{\"t-g1u\":{\"tx_packets\":10000,\"tx_dropped\":0,\"tx_errors\":0," \
+	"\"rx_packets\":50,\"rx_dropped\":0,\"rx_errors\":0},\"t-g1t0\":{\"tx_packets\":10000," \
+	"\"tx_dropped\":0,\"tx_errors\":0,\"rx_packets\":10,\"rx_dropped\":0,\"rx_errors\":0}}," \
+	"\"gw2\":{\"t-g2u\":{\"tx_packets\":50,\"tx_dropped\":0,\"tx_errors\":0,\"rx_packets\":10000," \
+	"\"rx_dropped\":0,\"rx_errors\":0}}},\"nodes\":{\"gw1\":{\"udp_out_datagrams\":10000," \
+	"\"ip_out_discards\":0,\"udp_sndbuf_errors\":0,\"udp_rcvbuf_errors\":0,\"udp_in_datagrams\":10}," \
+	"\"gw2\":{\"udp_in_datagrams\":10000,\"udp_rcvbuf_errors\":0,\"udp_out_datagrams\":50," \
+	"\"ip_out_discards\":0,\"udp_sndbuf_errors\":0},\"drain\":{\"udp_in_datagrams\":10000," \
+	"\"udp_rcvbuf_errors\":0}}}"
+#define SCEN(proto, flows, bs, bps, pps) "{\"ok\":true,\"protocol\":\"" proto "\",\"flows\":" flows \
+	",\"block_size\":" bs ",\"duration_s\":3,\"throughput_bps\":" bps ",\"packets_per_s\":" pps \
+	",\"cpu\":" CPU_OK ",\"drops\":" DROPS_OK "}"
+
+static const char base_text[] =
+	"{\"wg\":\"wireguard-go\",\"tunnels\":1,\"variant\":\"baseline\",\"duration_s\":3,"
+	"\"mtu\":{\"underlay_family\":4,\"source_lan_mtu\":1500,"
+	"\"ends\":[{\"node\":\"gw1\",\"tunnel_mtu\":1420,\"underlay_mtu\":1500,\"lan_mtu\":1500},"
+	"{\"node\":\"gw2\",\"tunnel_mtu\":1420,\"underlay_mtu\":1500,\"lan_mtu\":1500}],"
+	"\"probes\":[{\"size\":84,\"result\":\"reply\"},{\"size\":1500,\"result\":\"frag_needed\",\"mtu\":1420},"
+	"{\"size\":1420,\"result\":\"reply\"}],"
+	"\"icmp\":{\"source_in_dest_unreachs\":1,\"gw1_out_dest_unreachs\":1,\"gw2_out_dest_unreachs\":0}},"
+	"\"routes\":[{\"tunnel\":0,\"drain\":\"10.103.0.10\",\"gw1\":{\"expected\":\"t-g1t0\",\"oif\":\"t-g1t0\"},"
+	"\"gw2\":{\"expected\":\"t-g2t0\",\"oif\":\"t-g2t0\"},\"probe_reply\":true,"
+	"\"tunnel_delta\":{\"gw1_tx\":128,\"gw1_rx\":128,\"gw2_tx\":128,\"gw2_rx\":128}}],"
+	"\"links\":{\"source\":{\"t-sl\":\"lan\"},\"gw1\":{\"t-g1l\":\"lan\",\"t-g1u\":\"underlay\","
+	"\"t-g1t0\":\"tunnel\"},\"gw2\":{\"t-g2l\":\"lan\",\"t-g2u\":\"underlay\",\"t-g2t0\":\"tunnel\"},"
+	"\"drain\":{\"t-dl\":\"lan\"}},\"shapers\":[],\"stopped_after\":null,"
+	"\"scenarios\":{"
+	"\"tcp-single\":" SCEN("tcp", "1", "131072", "100e6", "null") ","
+	"\"tcp-fwd\":" SCEN("tcp", "8", "131072", "300e6", "null") ","
+	"\"udp-small\":" SCEN("udp", "1", "64", "50e6", "97656") ","
+	"\"udp\":" SCEN("udp", "1", "1200", "100e6", "10416") "}}";
+
+/* A case: patches "path=JSON" applied to the base; the id must (not) appear. */
+struct tcase {
+	const char *name;
+	const char *id;
+	int present;
+	const char *patch[4];
+};
+
+static const struct tcase cases[] = {
+	{ "pmtu: DF above 1380 vanish, no ICMP", "pmtu-blackhole", 1,
+	  { "mtu.probes=[{\"size\":84,\"result\":\"reply\"},{\"size\":1500,\"result\":\"timeout\"},"
+	    "{\"size\":1480,\"result\":\"timeout\"},{\"size\":1380,\"result\":\"reply\"}]" } },
+	{ "pmtu: nothing passes at all (not an MTU question)", "pmtu-blackhole", 0,
+	  { "mtu.probes=[{\"size\":84,\"result\":\"timeout\"}]" } },
+	{ "pmtu: timeout above a size ICMP announced", "pmtu-blackhole", 0,
+	  { "mtu.probes=[{\"size\":84,\"result\":\"reply\"},{\"size\":1500,\"result\":\"frag_needed\","
+	    "\"mtu\":1420},{\"size\":1460,\"result\":\"timeout\"},{\"size\":1420,\"result\":\"reply\"}]" } },
+	{ "mtu: 1460 + 60 > 1500", "mtu-mismatch", 1, { "mtu.ends=[{\"node\":\"gw1\",\"tunnel_mtu\":1460,"
+	  "\"underlay_mtu\":1500},{\"node\":\"gw2\",\"tunnel_mtu\":1460,\"underlay_mtu\":1500}]" } },
+	{ "mtu: 1440 + 60 = 1500 fits", "mtu-mismatch", 0, { "mtu.ends=[{\"node\":\"gw1\",\"tunnel_mtu\":1440,"
+	  "\"underlay_mtu\":1500},{\"node\":\"gw2\",\"tunnel_mtu\":1440,\"underlay_mtu\":1500}]",
+	  "mtu.probes=[{\"size\":84,\"result\":\"reply\"},{\"size\":1500,\"result\":\"frag_needed\","
+	  "\"mtu\":1440},{\"size\":1440,\"result\":\"reply\"}]" } },
+	{ "mtu: the ends disagree", "mtu-mismatch", 1, { "mtu.ends.1.tunnel_mtu=1380" } },
+	{ "mtu: ICMP says 1400 below the tunnel's 1420", "mtu-mismatch", 1,
+	  { "mtu.probes=[{\"size\":84,\"result\":\"reply\"},{\"size\":1500,\"result\":\"frag_needed\","
+	    "\"mtu\":1400},{\"size\":1400,\"result\":\"reply\"}]" } },
+	{ "route: gw1 sends the drain out of the underlay", "route-bypasses-tunnel", 1,
+	  { "routes.0.gw1.oif=\"t-g1u\"" } },
+	{ "route: reply while the tunnel carried nothing", "route-bypasses-tunnel", 1,
+	  { "routes.0.tunnel_delta.gw1_tx=0", "routes.0.tunnel_delta.gw2_rx=0" } },
+	{ "route: no reply, counters still", "route-bypasses-tunnel", 0,
+	  { "routes.0.probe_reply=false", "routes.0.tunnel_delta.gw1_tx=0" } },
+	{ "route: gw2 answers out of the underlay", "route-asymmetric", 1, { "routes.0.gw2.oif=\"t-g2u\"" } },
+	{ "route: no reply, no return counters", "route-asymmetric", 0,
+	  { "routes.0.probe_reply=false", "routes.0.tunnel_delta.gw2_tx=0" } },
+	{ "cpu: cpu0 98% (85% softirq), cpu1 30%", "cpu-single-core", 1,
+	  { "scenarios.tcp-single.cpu.cores=[{\"cpu\":0,\"busy\":98,\"softirq\":85},{\"cpu\":1,\"busy\":30,\"softirq\":2}]" } },
+	{ "cpu: both cores busy (a busy machine)", "cpu-single-core", 0,
+	  { "scenarios.tcp-single.cpu.cores=[{\"cpu\":0,\"busy\":98,\"softirq\":85},{\"cpu\":1,\"busy\":95,\"softirq\":2}]" } },
+	{ "flows: 8 flows 110 vs one 100 Mbit/s", "per-flow-limit", 1, { "scenarios.tcp-fwd.throughput_bps=110e6" } },
+	{ "flows: 8 flows 130 vs one 100 Mbit/s", "per-flow-limit", 0, { "scenarios.tcp-fwd.throughput_bps=130e6" } },
+	{ "flows: flat, but a shaper at its rate explains it", "per-flow-limit", 0,
+	  { "scenarios.tcp-fwd.throughput_bps=110e6",
+	    "shapers=[{\"node\":\"gw1\",\"link\":\"underlay\",\"ifname\":\"t-g1u\",\"kind\":\"tbf\",\"rate_bps\":120e6}]",
+	    "scenarios.tcp-fwd.drops.qdiscs={\"gw1\":{\"t-g1u\":[{\"kind\":\"tbf\",\"drops\":0,\"overlimits\":900}]}}" } },
+	{ "small: 15000 pps at 64 B vs 10416 at 1200 B", "small-packet-limit", 1,
+	  { "scenarios.udp-small.packets_per_s=15000" } },
+	{ "small: 97656 pps (half the byte bound)", "small-packet-limit", 0, { NULL } },
+	{ "rcvbuf: gw2 5000 of 15000", "udp-rcvbuf", 1, { "scenarios.udp.drops.nodes.gw2.udp_rcvbuf_errors=5000" } },
+	{ "rcvbuf: gw2 40 (below the minimum)", "udp-rcvbuf", 0, { "scenarios.udp.drops.nodes.gw2.udp_rcvbuf_errors=40" } },
+	{ "sndbuf: gw1 500 of 10500", "udp-sndbuf", 1, { "scenarios.udp.drops.nodes.gw1.udp_sndbuf_errors=500",
+	  "scenarios.udp.drops.nodes.gw1.ip_out_discards=500" } },
+	{ "sndbuf: gw1 5", "udp-sndbuf", 0, { "scenarios.udp.drops.nodes.gw1.udp_sndbuf_errors=5" } },
+	{ "softnet: 3000 dropped in 3 s", "softnet-backlog", 1, { "scenarios.udp.drops.softnet_dropped=3000" } },
+	{ "softnet: 20 dropped in 3 s", "softnet-backlog", 0, { "scenarios.udp.drops.softnet_dropped=20" } },
+	{ "qdisc: tbf dropped 200", "qdisc-drops", 1,
+	  { "scenarios.udp.drops.qdiscs={\"gw1\":{\"t-g1u\":[{\"kind\":\"tbf\",\"drops\":200,\"overlimits\":500}]}}" } },
+	{ "qdisc: tbf dropped 5", "qdisc-drops", 0,
+	  { "scenarios.udp.drops.qdiscs={\"gw1\":{\"t-g1u\":[{\"kind\":\"tbf\",\"drops\":5,\"overlimits\":500}]}}" } },
+	{ "tx: tunnel device dropped 5000", "tx-queue-drops", 1,
+	  { "scenarios.udp.drops.interfaces.gw1.t-g1t0.tx_dropped=5000" } },
+	{ "tx: tunnel device dropped 3", "tx-queue-drops", 0, { "scenarios.udp.drops.interfaces.gw1.t-g1t0.tx_dropped=3" } },
+	{ "nic: gw2 underlay rx_dropped 100", "nic-drops", 1, { "scenarios.udp.drops.interfaces.gw2.t-g2u.rx_dropped=100" } },
+	{ "nic: none", "nic-drops", 0, { "scenarios.udp.drops.interfaces.gw2.t-g2u.rx_dropped=2" } },
+	{ "rate: tbf 400 Mbit/s busy, tcp-fwd 300", "rate-limited", 1,
+	  { "shapers=[{\"node\":\"gw1\",\"link\":\"underlay\",\"ifname\":\"t-g1u\",\"kind\":\"tbf\",\"rate_bps\":400e6}]",
+	    "scenarios.tcp-fwd.drops.qdiscs={\"gw1\":{\"t-g1u\":[{\"kind\":\"tbf\",\"drops\":0,\"overlimits\":900}]}}" } },
+	{ "rate: tbf 1 Gbit/s, tcp-fwd 300 (not the limit)", "rate-limited", 0,
+	  { "shapers=[{\"node\":\"gw1\",\"link\":\"underlay\",\"ifname\":\"t-g1u\",\"kind\":\"tbf\",\"rate_bps\":1e9}]",
+	    "scenarios.tcp-fwd.drops.qdiscs={\"gw1\":{\"t-g1u\":[{\"kind\":\"tbf\",\"drops\":0,\"overlimits\":900}]}}" } },
+	{ "rate: tbf 400 Mbit/s, never over its limit", "rate-limited", 0,
+	  { "shapers=[{\"node\":\"gw1\",\"link\":\"underlay\",\"ifname\":\"t-g1u\",\"kind\":\"tbf\",\"rate_bps\":400e6}]",
+	    "scenarios.tcp-fwd.drops.qdiscs={\"gw1\":{\"t-g1u\":[{\"kind\":\"tbf\",\"drops\":0,\"overlimits\":0}]}}" } },
+	{ "underlay: 200 of 10200 discarded on egress", "lossy-underlay", 1,
+	  { "scenarios.udp.drops.nodes.gw1.ip_out_discards=200" } },
+	{ "underlay: 300 sent but 290 received on the wire", "lossy-underlay", 1,
+	  { "scenarios.udp.drops.interfaces.gw2.t-g2u.rx_packets=9900" } },
+	{ "underlay: the discards are a full queue's (sndbuf)", "lossy-underlay", 0,
+	  { "scenarios.udp.drops.nodes.gw1.ip_out_discards=200", "scenarios.udp.drops.nodes.gw1.udp_sndbuf_errors=200" } },
+};
+
+/* Set path (dots; a numeric step indexes an array) to the JSON value. */
+static int patch(struct json_object *doc, const char *spec)
+{
+	char path[512], *p, *dot, *eq;
+	struct json_object *o = doc, *v;
+
+	snprintf(path, sizeof(path), "%s", spec);
+	eq = strchr(path, '=');
+	if (!eq)
+		return -1;
+	*eq = 0;
+	v = json_tokener_parse(eq + 1);
+	if (!v && strcmp(eq + 1, "null"))
+		return -1;
+	for (p = path; (dot = strchr(p, '.')); p = dot + 1) {
+		struct json_object *n = NULL;
+
+		*dot = 0;
+		if (json_object_is_type(o, json_type_array))
+			n = json_object_array_get_idx(o, (size_t)atoi(p));
+		else if (!json_object_object_get_ex(o, p, &n) || !n) {
+			n = json_object_new_object();
+			json_object_object_add(o, p, n);
+		}
+		o = n;
+	}
+	json_object_object_add(o, p, v);
+	return 0;
+}
+
+static int count_id(struct json_object *f, const char *id)
+{
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < json_object_array_length(f); i++)
+		n += !strcmp(dj_str(json_object_array_get_idx(f, i), "id"), id);
+	return n;
+}
+
+/* Every finding has the contract's keys. */
+static int check_shape(struct json_object *f)
+{
+	static const char *const keys[] = { "id", "node", "link", "severity", "evidence", "advice" };
+	size_t i, k;
+
+	for (i = 0; i < json_object_array_length(f); i++)
+		for (k = 0; k < 6; k++)
+			if (!json_object_object_get_ex(json_object_array_get_idx(f, i), keys[k], NULL)) {
+				printf("finding %zu lacks %s\n", i, keys[k]);
+				return 1;
+			}
+	return 0;
+}
+
+int main(void)
+{
+	struct json_object *base = json_tokener_parse(base_text), *f = NULL, *ev;
+	int fails = 0;
+	size_t i, k;
+	double x;
+
+	if (!base) {
+		printf("FAIL: the base fixture does not parse\n");
+		return 1;
+	}
+	if (doctor_diagnose(base, &f) || json_object_array_length(f)) {
+		printf("FAIL: healthy base gave findings: %s\n", json_object_to_json_string(f));
+		fails++;
+	}
+	json_object_put(f);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct json_object *doc = NULL;
+		int got;
+
+		json_object_deep_copy(base, &doc, NULL);
+		for (k = 0; k < 4 && cases[i].patch[k]; k++)
+			if (patch(doc, cases[i].patch[k]))
+				printf("bad patch %s\n", cases[i].patch[k]);
+		f = NULL;
+		doctor_diagnose(doc, &f);
+		got = count_id(f, cases[i].id);
+		if ((got > 0) != cases[i].present || check_shape(f)) {
+			printf("FAIL: %s: %s %s, findings %s\n", cases[i].name, cases[i].id,
+			       cases[i].present ? "missing" : "present", json_object_to_json_string(f));
+			fails++;
+		}
+		json_object_put(f);
+		json_object_put(doc);
+	}
+	/* The evidence carries the measured numbers. */
+	{
+		struct json_object *doc = NULL;
+
+		json_object_deep_copy(base, &doc, NULL);
+		patch(doc, cases[0].patch[0]);
+		doctor_diagnose(doc, &f);
+		ev = dj_get(json_object_array_get_idx(f, 0), "evidence");
+		if (!dj_num(ev, "largest_reply_bytes", &x) || x != 1380 ||
+		    json_object_array_length(dj_get(ev, "silent_timeout_sizes")) != 2 ||
+		    strcmp(dj_str(json_object_array_get_idx(f, 0), "severity"), "critical")) {
+			printf("FAIL: pmtu evidence: %s\n", json_object_to_json_string(f));
+			fails++;
+		}
+		json_object_put(f);
+		json_object_put(doc);
+	}
+	json_object_put(base);
+	printf("t_doctor: %zu cases, %d failed\n", sizeof(cases) / sizeof(cases[0]) + 2, fails);
+	return fails ? 1 : 0;
+}
