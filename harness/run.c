@@ -16,10 +16,12 @@
 #include "sample.h"
 #include "scenario.h"
 #include "topo.h"
+#include "topo_plan.h"
 #include "traffic.h"
 #include "util.h"
 #include "variant.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <json-c/json.h>
 #include <limits.h>
@@ -202,11 +204,38 @@ static void print_plan(const struct run_ctx *c)
 	fflush(stdout);
 }
 
+unsigned int run_tunnels(const struct run_ctx *c)
+{
+	return c->be ? c->be_tunnels : c->topo ? topo_tunnels(c->topo) : 0;
+}
+
+static int bring_up_backend(struct run_ctx *c, unsigned int tunnels)
+{
+	struct in_addr a;
+	unsigned int k, plen;
+	int ret;
+
+	ret = c->be->up(c->be_arg, tunnels, c->be_wg_version, sizeof(c->be_wg_version));
+	if (ret)
+		return ret;
+	c->be_tunnels = tunnels;
+	for (k = 0; k < tunnels; k++) {
+		topo_plan_addr(NODE_DRAIN, LINK_LAN, k, &a, &plen);
+		inet_ntop(AF_INET, &a, c->be_drain[k], sizeof(c->be_drain[k]));
+	}
+	if (!c->o->quiet)
+		printf("testbed up: %s, %u tunnel(s), %s\n", opts_wg_name(c->o->wg == TUN_NONE ? TUN_NONE : TUN_KERNEL),
+		       tunnels, c->be_wg_version);
+	return 0;
+}
+
 static int bring_up(struct run_ctx *c, unsigned int tunnels)
 {
 	struct topo_config cfg;
 	int ret;
 
+	if (c->be)
+		return bring_up_backend(c, tunnels);
 	topo_config_from_opts(&cfg, c->o);
 	cfg.tunnels = tunnels;
 	cfg.persistent = false;
@@ -233,6 +262,10 @@ static void revert_current(struct run_ctx *c)
 static void bring_down(struct run_ctx *c)
 {
 	revert_current(c);
+	if (c->be && c->be_tunnels) {
+		c->be->down(c->be_arg);
+		c->be_tunnels = 0;
+	}
 	if (c->topo) {
 		if (topo_down(c->topo))
 			wgb_warn("testbed %s: not everything was removed; `wgbench cleanup --prefix %s`",
@@ -259,7 +292,10 @@ static void check_variants(struct run_ctx *c)
 		const struct variant *v = variant_get(c->vs, i);
 		char why[512] = "";
 
-		if (!variant_check(v, c->topo, why, sizeof(why)))
+		if (c->be && variant_knob_count(v))
+			snprintf(why, sizeof(why), "sets knobs: per-node variants are not carried into "
+				 "the guests of --backend vms yet");
+		else if (c->be || !variant_check(v, c->topo, why, sizeof(why)))
 			continue;
 		c->vstate[i].skip = strdup(why[0] ? why : "not supported here");
 		c->failed = true;
@@ -279,7 +315,7 @@ static char *prepare_item(struct run_ctx *c, const struct run_item *it)
 
 	if (c->vstate[it->variant].skip)
 		return strdup(c->vstate[it->variant].skip);
-	if (!c->topo || topo_tunnels(c->topo) != tunnels) {
+	if (run_tunnels(c) != tunnels) {
 		bring_down(c);
 		ret = bring_up(c, tunnels);
 		if (ret) {
@@ -289,7 +325,7 @@ static char *prepare_item(struct run_ctx *c, const struct run_item *it)
 			return err;
 		}
 	}
-	if (c->cur_v == v)
+	if (c->cur_v == v || c->be)
 		return NULL;
 	revert_current(c);
 	ret = variant_apply(v, c->topo, &c->applied);
@@ -313,7 +349,7 @@ static void warm_up(struct run_ctx *c)
 	const struct scenario *s = scenario_find(c->all, "tcp-single");
 	struct run_measure m;
 
-	if (c->o->no_warmup || !c->topo)
+	if (c->o->no_warmup || !run_tunnels(c))
 		return;
 	if (!s)
 		s = c->sel[0];
@@ -452,7 +488,12 @@ static int finish(struct run_ctx *c)
 
 int run_execute(const struct opts *o, const char *out_dir)
 {
-	struct run_ctx c = { .o = o, .out_dir = out_dir };
+	return run_execute_on(o, out_dir, NULL, NULL);
+}
+
+int run_execute_on(const struct opts *o, const char *out_dir, const struct run_backend *be, void *arg)
+{
+	struct run_ctx c = { .o = o, .out_dir = out_dir, .be = be, .be_arg = arg };
 	struct sigaction old[2];
 	int ret;
 

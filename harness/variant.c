@@ -571,6 +571,11 @@ static int probe_one(const struct knob_entry *e, const struct knob_target *tg, v
 	return e->ops->probe ? e->ops->probe(e, tg, p->why, p->len) : 0;
 }
 
+size_t variant_knob_count(const struct variant *v)
+{
+	return v ? v->n : 0;
+}
+
 int variant_check(const struct variant *v, const struct topo *t, char *why, size_t len)
 {
 	struct probe_arg p;

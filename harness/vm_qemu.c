@@ -95,7 +95,8 @@ bool vm_kvm_usable(void)
 static void exec_qemu(const struct vm_qemu_cfg *c)
 {
 	char smp[32], mem[32], ser[PATH_MAX + 32], ctl[PATH_MAX + 48], res[PATH_MAX + 48];
-	const char *argv[64];
+	char append[512];
+	const char *argv[96];
 	size_t n = 0;
 	int fd;
 
@@ -114,13 +115,19 @@ static void exec_qemu(const struct vm_qemu_cfg *c)
 	ARG("-serial"); ARG(ser);
 	ARG("-kernel"); ARG(c->kernel);
 	ARG("-initrd"); ARG(c->initrd);
-	ARG("-append");
-	ARG("console=ttyS0 quiet panic=-1 oops=panic tsc=reliable rdinit=/init -- agent");
+	snprintf(append, sizeof(append), "console=ttyS0 quiet panic=-1 oops=panic tsc=reliable "
+		 "rdinit=/init -- agent%s%s", c->append ? " " : "", c->append ? c->append : "");
+	ARG("-append"); ARG(append);
+	for (size_t i = 0; c->extra && c->extra[i]; i++)
+		ARG(c->extra[i]);
+	if (!c->control_out)
+		goto exec;
 	ARG("-device"); ARG("virtio-serial-pci,id=vser");
 	ARG("-chardev"); ARG(ctl);
 	ARG("-device"); ARG("virtserialport,bus=vser.0,chardev=ctl,name=" VM_PORT_CONTROL);
 	ARG("-chardev"); ARG(res);
 	ARG("-device"); ARG("virtserialport,bus=vser.0,chardev=res,name=" VM_PORT_RESULTS);
+exec:
 	argv[n] = NULL;
 
 	/* No QEMU outlives wgbench, however wgbench ends. */
@@ -153,8 +160,13 @@ int vm_qemu_start(const struct vm_qemu_cfg *cfg, pid_t *pid)
 	return 0;
 }
 
-/* QEMU names its vCPU threads "CPU <i>/TCG" or "CPU <i>/KVM" (debug-threads). */
 int vm_qemu_pin_vcpus(pid_t pid, unsigned int vcpus)
+{
+	return vm_qemu_pin_vcpus_at(pid, vcpus, 0);
+}
+
+/* QEMU names its vCPU threads "CPU <i>/TCG" or "CPU <i>/KVM" (debug-threads). */
+int vm_qemu_pin_vcpus_at(pid_t pid, unsigned int vcpus, unsigned int first)
 {
 	char dir[64], path[PATH_MAX], comm[64];
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -181,7 +193,7 @@ int vm_qemu_pin_vcpus(pid_t pid, unsigned int vcpus)
 		if (sscanf(comm, "CPU %u/", &i) != 1 || i >= vcpus)
 			continue;
 		CPU_ZERO(&set);
-		CPU_SET(i % (unsigned int)(ncpu > 0 ? ncpu : 1), &set);
+		CPU_SET((first + i) % (unsigned int)(ncpu > 0 ? ncpu : 1), &set);
 		if (!sched_setaffinity(atoi(e->d_name), sizeof(set), &set))
 			pinned++;
 	}

@@ -1,0 +1,496 @@
+/* vms.c — vms_run(): --backend vms, one QEMU guest per node (vm.h).
+ *
+ *   source ──lan── gw1 ══underlay══ gw2 ──lan── drain      (guests)
+ *      eth0    eth0   eth1      eth1   eth0     eth0
+ *        └─UDP─┘        └──UDP──┘        └─UDP─┘            (127.0.0.1 ports)
+ *
+ * Each link is a pair of QEMU `-netdev socket,udp=` backends pointing at
+ * each other on loopback: one datagram per Ethernet frame, no start order
+ * between the guests (a listen/connect pair needs the listener first) and no
+ * stream framing to re-assemble. The guests boot the same kernel and
+ * initramfs as --backend vm, with "--node" on the command line; the host
+ * then drives them over their control ports (vms_ctl.c) and run.c does the
+ * run through vms_backend (vms_bed.c), so results have the usual format.
+ * No QEMU outlives this function (PR_SET_PDEATHSIG covers a kill -9).
+ */
+#include "vm.h"
+#include "vm_impl.h"
+#include "vms_impl.h"
+#include "opts.h"
+#include "results.h"
+#include "run_impl.h"
+#include "scenario.h"
+#include "topo_node.h"
+#include "util.h"
+#include "variant.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <json-c/json.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define KVM_PROBE_S 15.0
+#define BOOT_TIMEOUT_S 300.0   /* four TCG guests on a loaded 2-core host */
+
+static volatile sig_atomic_t vms_stop;  /* SIGINT/SIGTERM while booting: a signal needs a global */
+
+static void on_signal(int sig)
+{
+	vms_stop = sig;
+}
+
+struct vms_host {
+	struct vms v;
+	struct vm_kernel k;
+	char tmp[PATH_MAX], initrd[PATH_MAX], qemu[PATH_MAX], qemu_version[128], agent[PATH_MAX];
+	char kvm_failure[256];
+	char netdev[NODE__COUNT][2][160], device[NODE__COUNT][2][120];
+	char append[NODE__COUNT][32], ports[3][2][8];
+	bool kvm;
+	unsigned int vcpus, memory_mb;
+};
+
+/* Free UDP ports on 127.0.0.1, two per link; bound then released, so
+ * another program could take one in between: QEMU would then fail to
+ * start and its log says so. */
+static int pick_ports(unsigned short ports[6])
+{
+	int fds[6], i, ret = 0;
+
+	for (i = 0; i < 6; i++) {
+		struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+		socklen_t l = sizeof(a);
+
+		fds[i] = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (fds[i] < 0 || bind(fds[i], (struct sockaddr *)&a, sizeof(a)) ||
+		    getsockname(fds[i], (struct sockaddr *)&a, &l)) {
+			ret = -errno;
+			break;
+		}
+		ports[i] = ntohs(a.sin_port);
+	}
+	while (--i >= 0)
+		close(fds[i]);
+	return ret;
+}
+
+/* NIC r of node n to the other end of its link (ports: local, remote). */
+static void nic(struct vms_host *h, enum topo_node_id n, enum topo_link_role r, int slot,
+		unsigned short local, unsigned short remote)
+{
+	uint8_t mac[6];
+
+	topo_node_mac(n, r, mac);
+	snprintf(h->netdev[n][slot], sizeof(h->netdev[n][slot]),
+		 "socket,id=n%d,udp=127.0.0.1:%u,localaddr=127.0.0.1:%u", slot, remote, local);
+	snprintf(h->device[n][slot], sizeof(h->device[n][slot]),
+		 "virtio-net-pci,netdev=n%d,mac=%02x:%02x:%02x:%02x:%02x:%02x", slot,
+		 mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+}
+
+static int wire(struct vms_host *h)
+{
+	unsigned short p[6];
+	int ret = pick_ports(p);
+
+	if (ret)
+		return ret;
+	nic(h, NODE_SOURCE, LINK_LAN, 0, p[0], p[1]);
+	nic(h, NODE_GW1, LINK_LAN, 0, p[1], p[0]);
+	nic(h, NODE_GW1, LINK_UNDERLAY, 1, p[2], p[3]);
+	nic(h, NODE_GW2, LINK_UNDERLAY, 1, p[3], p[2]);
+	nic(h, NODE_GW2, LINK_LAN, 0, p[4], p[5]);
+	nic(h, NODE_DRAIN, LINK_LAN, 0, p[5], p[4]);
+	return 0;
+}
+
+static int start_guest(struct vms_host *h, enum topo_node_id n)
+{
+	struct vms_guest *g = &h->v.g[n];
+	const char *extra[24];
+	char chardev[PATH_MAX + 48];   /* used until the fork in vm_qemu_start() */
+	size_t e = 0;
+	struct vm_qemu_cfg q = {
+		.qemu = h->qemu, .kernel = h->k.image, .initrd = h->initrd, .console_log = g->console,
+		.qemu_log = g->qlog, .vcpus = h->vcpus, .memory_mb = h->memory_mb, .kvm = h->kvm,
+		.append = h->append[n], .extra = extra,
+	};
+	int slot, ret;
+
+	snprintf(h->append[n], sizeof(h->append[n]), "--node %s", topo_node_name(n));
+	snprintf(chardev, sizeof(chardev), "socket,id=ctl,path=%s", g->sock);
+	extra[e++] = "-device"; extra[e++] = "virtio-serial-pci,id=vser";
+	extra[e++] = "-chardev"; extra[e++] = chardev;
+	extra[e++] = "-device"; extra[e++] = "virtserialport,bus=vser.0,chardev=ctl,name=" VM_PORT_CONTROL;
+	for (slot = 0; slot < 2; slot++) {
+		if (!h->netdev[n][slot][0])
+			continue;
+		extra[e++] = "-netdev"; extra[e++] = h->netdev[n][slot];
+		extra[e++] = "-device"; extra[e++] = h->device[n][slot];
+	}
+	extra[e] = NULL;
+	unlink(g->console);
+	g->booted = g->ready = false;
+	g->len = 0;
+	ret = vms_ctl_listen(g);
+	if (!ret)
+		ret = vm_qemu_start(&q, &g->pid);
+	return ret;
+}
+
+static void kill_guests(struct vms_host *h)
+{
+	unsigned int n;
+
+	for (n = 0; n < NODE__COUNT; n++) {
+		struct vms_guest *g = &h->v.g[n];
+
+		if (g->pid > 0)
+			vm_qemu_kill(g->pid);
+		g->pid = 0;
+		vms_ctl_close(g);
+		unlink(g->sock);
+	}
+}
+
+/* One guest's boot/ready lines; the vCPUs are pinned at "boot". */
+static int follow_boot(struct vms_host *h, struct vms_guest *g)
+{
+	char line[256];
+	int ret;
+
+	if (vms_ctl_accept(g))
+		return 0;
+	while (!g->ready) {
+		ret = vms_ctl_line(&h->v, g, 0.05, line, sizeof(line));
+		if (ret == -ETIMEDOUT)
+			return 0;
+		if (ret)
+			return ret;
+		if (!strncmp(line, "boot ", 5)) {
+			g->booted = true;
+			g->boot_s = util_now_mono() - h->v.t_start;
+			g->pinned = vm_qemu_pin_vcpus_at(g->pid, h->vcpus, g->first_cpu);
+		} else if (!strncmp(line, "ready ", 6)) {
+			g->ready = true;
+			g->ready_s = util_now_mono() - h->v.t_start;
+			g->uptime_ready = strtod(line + 6, NULL);
+		} else if (!strncmp(line, "error ", 6)) {
+			wgb_err("guest %s: %s", topo_node_name(g->node), line + 6);
+			return -EIO;
+		}
+	}
+	return 0;
+}
+
+/* 0 when every guest said "ready"; -EAGAIN: KVM failed, retry with TCG. */
+static int wait_ready(struct vms_host *h)
+{
+	unsigned int n, ready;
+	int ret;
+
+	for (;;) {
+		double t = util_now_mono() - h->v.t_start;
+
+		for (n = 0, ready = 0; n < NODE__COUNT; n++) {
+			struct vms_guest *g = &h->v.g[n];
+
+			ret = g->fd >= 0 || !vms_ctl_accept(g) ? follow_boot(h, g) : 0;
+			if (ret == -EPIPE && h->kvm && !g->booted) {
+				snprintf(h->kvm_failure, sizeof(h->kvm_failure),
+					 "KVM guest %s exited before booting", topo_node_name(n));
+				return -EAGAIN;
+			}
+			if (ret == -EINTR)
+				wgb_err("interrupted: guests killed");
+			if (ret)
+				return ret;
+			ready += g->ready;
+			if (h->kvm && !g->booted && t > KVM_PROBE_S) {
+				snprintf(h->kvm_failure, sizeof(h->kvm_failure),
+					 "KVM guest %s showed no sign of life within %.0f s",
+					 topo_node_name(n), KVM_PROBE_S);
+				return -EAGAIN;
+			}
+			if (!g->ready && t > BOOT_TIMEOUT_S) {
+				wgb_err("guest %s did not %s within %.0f s (hang?): killed; see %s",
+					topo_node_name(n), g->booted ? "get ready" : "boot", BOOT_TIMEOUT_S,
+					g->console);
+				return -ETIMEDOUT;
+			}
+		}
+		if (ready == NODE__COUNT)
+			return 0;
+		if (vms_stop) {
+			wgb_err("interrupted: guests killed");
+			return -EINTR;
+		}
+		usleep(20000);
+	}
+}
+
+static int boot_all(const struct opts *o, struct vms_host *h)
+{
+	unsigned int n;
+	int ret;
+
+	h->kvm = !strcmp(o->accel, "kvm") || (!strcmp(o->accel, "auto") && vm_kvm_usable());
+	for (;;) {
+		h->v.t_start = util_now_mono();
+		ret = wire(h);
+		for (n = 0; !ret && n < NODE__COUNT; n++)
+			ret = start_guest(h, (enum topo_node_id)n);
+		if (!ret)
+			ret = wait_ready(h);
+		if (ret != -EAGAIN)
+			return ret;
+		kill_guests(h);
+		if (!strcmp(o->accel, "kvm")) {
+			wgb_err("--accel kvm: %s", h->kvm_failure);
+			return -EIO;
+		}
+		wgb_warn("%s; falling back to TCG", h->kvm_failure);
+		h->kvm = false;
+	}
+}
+
+/* Bad input is refused before anything boots (exit 2, nothing running). */
+static int check_input(const struct opts *o, const char *out_dir)
+{
+	struct scenario_set *all = NULL;
+	struct variant_set *vs = NULL;
+	char dir[PATH_MAX];
+	size_t i;
+	int ret;
+
+	if (o->wg == TUN_WGGO) {
+		wgb_err("--backend vms measures the guests' kernel WireGuard: use --wg kernel (or none)");
+		return -EINVAL;
+	}
+	ret = results_check_dir(out_dir, o->force);
+	if (!ret)
+		ret = scenario_default_dir(dir, sizeof(dir));
+	if (!ret)
+		ret = scenario_load_dir(dir, &all);
+	for (i = 0; !ret && i < o->n_scenarios; i++)
+		if (!scenario_find(all, o->scenarios[i])) {
+			wgb_err("--scenario '%s': no such scenario", o->scenarios[i]);
+			ret = -EINVAL;
+		}
+	if (!ret)
+		ret = variant_load_all(o->variants, o->n_variants, &vs);
+	scenario_set_free(all);
+	variant_set_free(vs);
+	return ret == -ENOENT ? -EINVAL : ret;
+}
+
+static int prepare(const struct opts *o, struct vms_host *h)
+{
+	struct vm_initramfs_spec spec = { .agent_bin = h->agent, .kernel = &h->k };
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	char datadir[PATH_MAX];
+	/* gw1 and gw2 first, each on its own cores where the host has them */
+	static const enum topo_node_id order[] = { NODE_GW1, NODE_GW2, NODE_SOURCE, NODE_DRAIN };
+	unsigned int i, cpu = 0;
+	int ret;
+
+	vm_qemu_version(h->qemu, h->qemu_version, sizeof(h->qemu_version));
+	snprintf(h->tmp, sizeof(h->tmp), "/tmp/wgbench-vms-XXXXXX");
+	if (!mkdtemp(h->tmp)) {
+		h->tmp[0] = 0;
+		return -errno;
+	}
+	for (i = 0; i < NODE__COUNT; i++) {
+		struct vms_guest *g = &h->v.g[order[i]];
+		const char *name = topo_node_name(order[i]);
+
+		g->node = order[i];
+		g->fd = g->lfd = -1;
+		g->first_cpu = cpu % (unsigned int)(ncpu > 0 ? ncpu : 1);
+		cpu += h->vcpus;
+		if (util_fmt(g->sock, sizeof(g->sock), "%s/ctl-%s.sock", h->tmp, name) ||
+		    util_fmt(g->console, sizeof(g->console), "%s/console-%s.log", h->tmp, name) ||
+		    util_fmt(g->qlog, sizeof(g->qlog), "%s/qemu-%s.log", h->tmp, name))
+			return -ENAMETOOLONG;
+	}
+	if (util_fmt(h->initrd, sizeof(h->initrd), "%s/initramfs.cpio", h->tmp))
+		return -ENAMETOOLONG;
+	spec.datadir = vm_datadir(datadir, sizeof(datadir)) ? NULL : datadir;
+	ret = vm_initramfs_write(h->initrd, &spec);
+	if (ret && ret != -ENOENT)
+		wgb_err("writing the guests' initramfs: %s", strerror(-ret));
+	return ret;
+}
+
+/* console-<node>.log and qemu-<node>.log into the results directory. */
+static void keep_logs(struct vms_host *h, const char *out_dir)
+{
+	unsigned int n;
+
+	if (util_mkdir_p(out_dir, 0755))
+		return;
+	for (n = 0; n < NODE__COUNT; n++) {
+		const char *src[2] = { h->v.g[n].console, h->v.g[n].qlog };
+		int i;
+
+		for (i = 0; i < 2; i++) {
+			char dst[PATH_MAX], *text = NULL;
+			size_t len = 0;
+
+			if (util_read_file(src[i], &text, &len))
+				continue;
+			if (!util_fmt(dst, sizeof(dst), "%s/%s", out_dir, strrchr(src[i], '/') + 1))
+				util_write_file_atomic(dst, text, len);
+			free(text);
+		}
+	}
+}
+
+static void jstr(struct json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, v && *v ? json_object_new_string(v) : NULL);
+}
+
+static int amend_run_json(const char *out_dir, const struct opts *o, const struct vms_host *h)
+{
+	struct json_object *root, *vms, *guests, *g, *links;
+	char path[PATH_MAX], log[64];
+	const char *text;
+	unsigned int n;
+	int r;
+
+	if (util_fmt(path, sizeof(path), "%s/run.json", out_dir))
+		return -ENAMETOOLONG;
+	root = json_object_from_file(path);
+	if (!root)
+		return -ENOENT;
+	vms = json_object_new_object();
+	jstr(vms, "accelerator", h->kvm ? "kvm" : "tcg");
+	jstr(vms, "kvm_fallback_reason", h->kvm_failure);
+	jstr(vms, "machine", "q35");
+	jstr(vms, "cpu", h->kvm ? "host" : "qemu64,+rdrand");
+	jstr(vms, "qemu", h->qemu_version);
+	jstr(vms, "kernel_release", h->k.release);
+	jstr(vms, "kernel_image", h->k.image);
+	jstr(vms, "kernel_deb", h->k.deb);
+	jstr(vms, "kernel_deb_sha256", h->k.deb_sha256);
+	links = json_object_new_object();
+	jstr(links, "source-gw1", h->netdev[NODE_SOURCE][0]);
+	jstr(links, "gw1-gw2", h->netdev[NODE_GW1][1]);
+	jstr(links, "gw2-drain", h->netdev[NODE_GW2][0]);
+	json_object_object_add(vms, "links", links);
+	jstr(vms, "nic", "virtio-net-pci, one queue pair (QEMU's socket backend has one queue)");
+	guests = json_object_new_object();
+	for (n = 0; n < NODE__COUNT; n++) {
+		const struct vms_guest *x = &h->v.g[n];
+
+		g = json_object_new_object();
+		json_object_object_add(g, "vcpus", json_object_new_int((int)h->vcpus));
+		json_object_object_add(g, "memory_mb", json_object_new_int((int)h->memory_mb));
+		json_object_object_add(g, "first_host_cpu", json_object_new_int((int)x->first_cpu));
+		json_object_object_add(g, "vcpu_threads_pinned", json_object_new_int(x->pinned));
+		json_object_object_add(g, "boot_to_ready_s", json_object_new_double(x->ready_s));
+		json_object_object_add(g, "guest_uptime_at_ready_s", json_object_new_double(x->uptime_ready));
+		snprintf(log, sizeof(log), "console-%s.log", topo_node_name(n));
+		jstr(g, "console_log", log);
+		json_object_object_add(guests, topo_node_name(n), g);
+	}
+	json_object_object_add(vms, "guests", guests);
+	json_object_object_add(root, "backend", json_object_new_string(opts_backend_name(o->backend)));
+	json_object_object_add(root, "vms", vms);
+	text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+	r = util_write_file_atomic(path, text, strlen(text));
+	json_object_put(root);
+	return r;
+}
+
+static void remove_tmp(struct vms_host *h)
+{
+	const char *rm[] = { "rm", "-rf", h->tmp, NULL };
+
+	if (h->tmp[0] && getenv("WGB_VM_KEEP"))
+		wgb_warn("WGB_VM_KEEP: kept %s", h->tmp);
+	else if (h->tmp[0])
+		vm_exec(rm, NULL);
+}
+
+static int resolve(const struct opts *o, struct vms_host *h)
+{
+	int r = vm_kernel_resolve(o, &h->k);
+
+	if (!r && *h->k.moddir) {
+		char **mods = NULL;
+		size_t n = 0;
+
+		r = vm_kernel_modules(&h->k, &mods, &n);  /* fails early on a kernel without WireGuard */
+		vm_strv_free(mods, n);
+	}
+	if (!r)
+		r = vm_qemu_find(h->qemu, sizeof(h->qemu));
+	if (!r)
+		r = vm_agent_binary(h->agent, sizeof(h->agent));
+	return r;
+}
+
+int vms_run(const struct opts *o, const char *out_dir)
+{
+	struct sigaction sa = { .sa_handler = on_signal }, old_int, old_term;
+	struct vms_host *h = calloc(1, sizeof(*h));
+	bool booted = false;
+	unsigned int n;
+	int r;
+
+	if (!h)
+		return -ENOMEM;
+	h->vcpus = o->vcpus;
+	h->memory_mb = o->memory_mb;
+	h->v.prefix = o->prefix;
+	h->v.wg = o->wg != TUN_NONE;
+	for (n = 0; n < NODE__COUNT; n++)
+		h->v.g[n].fd = h->v.g[n].lfd = -1;
+	r = check_input(o, out_dir);
+	if (!r)
+		r = resolve(o, h);
+	if (!r)
+		r = prepare(o, h);
+	if (r)
+		goto out;
+	vms_stop = 0;
+	h->v.stop = &vms_stop;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	r = boot_all(o, h);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	if (r)
+		goto out;
+	booted = true;
+	if (!o->quiet) {
+		fprintf(stderr, "wgbench: 4 guests (%s, %u vCPU, %u MiB each) ready:", h->kvm ? "KVM" : "TCG",
+			h->vcpus, h->memory_mb);
+		for (n = 0; n < NODE__COUNT; n++)
+			fprintf(stderr, " %s %.1f s", topo_node_name(n), h->v.g[n].ready_s);
+		fprintf(stderr, "\n");
+	}
+	h->v.stop = run_stop_ptr();
+	r = run_execute_on(o, out_dir, &vms_backend, &h->v);
+	fflush(stdout);
+	if (r != -EINVAL && amend_run_json(out_dir, o, h) == 0 && !o->quiet)
+		fprintf(stderr, "wgbench: guests %s (%s), results in %s\n", h->k.release,
+			h->kvm ? "KVM" : "TCG", out_dir);
+out:
+	kill_guests(h);
+	if (booted || (r != -EINVAL && r != -ENOENT && r != -ENOEXEC && r != -EEXIST && h->tmp[0]))
+		keep_logs(h, out_dir);
+	remove_tmp(h);
+	free(h);
+	return r;
+}
