@@ -17,6 +17,7 @@
  *   client UDP REV STREAMS BLK RATE DUR OMIT TIMEOUT N ADDR PORT...
  *                                                  the clients; {"since","ret","flows":[{"json","error"}]}
  *                                                  since: seconds from their start to now
+ *   now                                            ok 0 <monotonic seconds> (clock rate check)
  *   quit                                           power off
  *
  * Times cross as "seconds before now" because the guests' clocks are not
@@ -405,13 +406,18 @@ static void cmd_client(struct node_agent *a, char **w, size_t n)
 	json_object_put(doc);
 }
 
+static void cmd_now(struct node_agent *a, char **w, size_t n)
+{
+	reply(a, NULL, "%.6f", util_now_mono());
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(struct node_agent *a, char **w, size_t n);
 } commands[] = {
 	{ "setup", cmd_setup }, { "ping", cmd_ping }, { "sample-start", cmd_sample_start },
 	{ "sample-stop", cmd_sample_stop }, { "serve", cmd_serve }, { "serve-end", cmd_serve_end },
-	{ "client", cmd_client },
+	{ "client", cmd_client }, { "now", cmd_now },
 };
 
 int agent_node_serve(int fd)

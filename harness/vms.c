@@ -27,6 +27,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <json-c/json.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -55,6 +56,7 @@ struct vms_host {
 	char append[NODE__COUNT][32], ports[3][2][8];
 	bool kvm;
 	unsigned int vcpus, memory_mb;
+	double clock_rate[NODE__COUNT];   /* guest seconds per host second, 0: unknown */
 };
 
 /* Free UDP ports on 127.0.0.1, two per link; bound then released, so
@@ -261,6 +263,27 @@ static int boot_all(const struct opts *o, struct vms_host *h)
 	}
 }
 
+/* Under TCG a guest's clock can run at another rate than the host's (its
+ * TSC calibrated on a busy host): every rate iperf3 or the sampler gives in
+ * that guest is off by as much. Measured, recorded, and warned about. */
+static void check_clocks(struct vms_host *h)
+{
+	unsigned int n;
+
+	if (vms_clock(&h->v, 1))
+		return;
+	for (n = 0; n < NODE__COUNT; n++) {
+		const struct vms_guest *g = &h->v.g[n];
+		double dh = g->clock[1][0] - g->clock[0][0], dg = g->clock[1][1] - g->clock[0][1];
+
+		h->clock_rate[n] = dh > 0 && g->clock[0][1] > 0 ? dg / dh : 0;
+		if (h->clock_rate[n] > 0 && fabs(h->clock_rate[n] - 1) > 0.05)
+			wgb_warn("guest %s: its clock ran at %.2fx the host's over the run (%.1f s): "
+				 "its rates (iperf3, CPU %%) are off by as much", topo_node_name(n),
+				 h->clock_rate[n], dh);
+	}
+}
+
 /* Bad input is refused before anything boots (exit 2, nothing running). */
 static int check_input(const struct opts *o, const char *out_dir)
 {
@@ -302,7 +325,9 @@ static int prepare(const struct opts *o, struct vms_host *h)
 	int ret;
 
 	vm_qemu_version(h->qemu, h->qemu_version, sizeof(h->qemu_version));
-	snprintf(h->tmp, sizeof(h->tmp), "/tmp/wgbench-vms-XXXXXX");
+	/* The prefix in the name tells whose QEMUs these are (tests, ps). */
+	if (util_fmt(h->tmp, sizeof(h->tmp), "/tmp/wgbench-vms-%s-XXXXXX", o->prefix))
+		return -ENAMETOOLONG;
 	if (!mkdtemp(h->tmp)) {
 		h->tmp[0] = 0;
 		return -errno;
@@ -398,6 +423,8 @@ static int amend_run_json(const char *out_dir, const struct opts *o, const struc
 		json_object_object_add(g, "vcpu_threads_pinned", json_object_new_int(x->pinned));
 		json_object_object_add(g, "boot_to_ready_s", json_object_new_double(x->ready_s));
 		json_object_object_add(g, "guest_uptime_at_ready_s", json_object_new_double(x->uptime_ready));
+		json_object_object_add(g, "clock_rate", h->clock_rate[n] > 0 ?
+				       json_object_new_double(h->clock_rate[n]) : NULL);
 		snprintf(log, sizeof(log), "console-%s.log", topo_node_name(n));
 		jstr(g, "console_log", log);
 		json_object_object_add(guests, topo_node_name(n), g);
@@ -482,6 +509,8 @@ int vms_run(const struct opts *o, const char *out_dir)
 	}
 	h->v.stop = run_stop_ptr();
 	r = run_execute_on(o, out_dir, &vms_backend, &h->v);
+	if (h->v.tunnels && !run_stopped())
+		check_clocks(h);
 	fflush(stdout);
 	if (r != -EINVAL && amend_run_json(out_dir, o, h) == 0 && !o->quiet)
 		fprintf(stderr, "wgbench: guests %s (%s), results in %s\n", h->k.release,

@@ -97,6 +97,8 @@ static int bed_up(void *arg, unsigned int tunnels, char *wg_version, size_t len)
 	}
 	if (!ret)
 		v->tunnels = tunnels;
+	if (!ret)
+		ret = vms_clock(v, 0);
 	return ret;
 }
 
@@ -318,6 +320,25 @@ static int bed_sample_stop(void *arg, double w0, double w1, struct json_object *
 		json_object_put(*cpu);
 		json_object_put(*drops);
 		*cpu = *drops = NULL;
+	}
+	return ret;
+}
+
+int vms_clock(struct vms *v, int slot)
+{
+	char words[64];
+	unsigned int n;
+	int ret = 0;
+
+	for (n = 0; !ret && n < NODE__COUNT; n++) {
+		double t0 = util_now_mono(), t1;
+
+		ret = vms_ctl_send(G(v, n), "now");
+		if (!ret)
+			ret = vms_ctl_reply(v, G(v, n), CALL_TIMEOUT, words, sizeof(words), NULL);
+		t1 = util_now_mono();
+		G(v, n)->clock[slot][0] = (t0 + t1) / 2;
+		G(v, n)->clock[slot][1] = ret ? 0 : strtod(words, NULL);
 	}
 	return ret;
 }

@@ -29,6 +29,7 @@ struct vms_guest {
 	bool booted, ready;
 	double boot_s, ready_s, uptime_ready;
 	unsigned int first_cpu;       /* host CPU its vCPU 0 is pinned to */
+	double clock[2][2];           /* [first/last]["now" here, guest's answer] */
 	int pinned;
 };
 
@@ -60,6 +61,10 @@ int vms_ctl_reply(struct vms *v, struct vms_guest *g, double timeout, char *word
 		  char **payload);
 /* The command was sent to every guest: waits for each one's reply. */
 int vms_ctl_reply_all(struct vms *v, double timeout);
+
+/* Asks every guest for its clock (slot 0: first, 1: last); the rate of a
+ * guest's clock against this one's is (g1 - g0) / (h1 - h0). */
+int vms_clock(struct vms *v, int slot);
 
 extern const struct run_backend vms_backend;
 

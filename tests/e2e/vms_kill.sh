@@ -1,0 +1,39 @@
+#!/bin/sh
+# No QEMU of --backend vms outlives wgbench: kill -9 while the four guests
+# boot (PR_SET_PDEATHSIG), SIGINT (all four killed, exit 1), and bad input
+# (exit 2, one line, nothing started).
+. "$WGB_TOP/tests/e2e/lib.sh"
+. "$WGB_TOP/tests/e2e/vm_lib.sh"
+. "$WGB_TOP/tests/e2e/vms_lib.sh"
+
+four() { [ "$(qemus_of "$PFX" | wc -l)" -eq 4 ]; }
+start() {
+	# shellcheck disable=SC2086
+	"$WGBENCH" run --backend vms $VMS_OPTS --kernel-deb "$DEB" --prefix "$PFX" \
+		--scenario tcp-single --duration 30 --repeat 1 --quiet --out "$1" >"$WORK/log" 2>&1 &
+	pid=$!
+	poll 60 four || fail "four QEMUs never ran: $(cat "$WORK/log")"
+}
+
+start "$WORK/a"
+kill -9 "$pid"
+wait "$pid" 2>/dev/null
+poll 10 no_qemus "$PFX" || fail "QEMU outlived a killed wgbench: $(qemus_of "$PFX")"
+rm -rf /tmp/wgbench-vms-"$PFX"*   # a killed run cannot remove it
+
+start "$WORK/b"
+kill -INT "$pid"
+wait "$pid"; rc=$?
+[ "$rc" = 1 ] || fail "SIGINT: exit $rc, expected 1: $(cat "$WORK/log")"
+grep -q "interrupted" "$WORK/log" || fail "no message: $(cat "$WORK/log")"
+poll 10 no_qemus "$PFX" || fail "QEMU outlived an interrupted run"
+
+expect_exit 2 "$WGBENCH" run --backend vms --kernel /etc/passwd --prefix "$PFX" --quiet --out "$WORK/c"
+echo "$OUT" | grep -q "not a Linux kernel image" || fail "no reason given: $OUT"
+expect_exit 2 "$WGBENCH" run --backend vms --kernel-deb "$DEB" --scenario nope --prefix "$PFX" --quiet --out "$WORK/c"
+echo "$OUT" | grep -q "no such scenario" || fail "no reason given: $OUT"
+expect_exit 2 "$WGBENCH" run --backend vms --kernel-deb "$DEB" --wg wireguard-go --prefix "$PFX" --quiet --out "$WORK/c"
+[ -e "$WORK/c" ] && fail "a results directory was made for bad input"
+no_qemus "$PFX" || fail "QEMU left running"
+ls -d /tmp/wgbench-vms-"$PFX"* 2>/dev/null && fail "temporary directory left"
+ok "no QEMU of a vms run outlives wgbench; bad input refused"
