@@ -17,6 +17,13 @@
  *   client UDP REV STREAMS BLK RATE DUR OMIT TIMEOUT N ADDR PORT...
  *                                                  the clients; {"since","ret","flows":[{"json","error"}]}
  *                                                  since: seconds from their start to now
+ *   variant-check N                                the N bytes after the line are a variant
+ *                                                  file: ok with the reason it cannot run
+ *                                                  here as payload (empty: it can)
+ *   variant-apply N                                reverts the last one, applies this one
+ *                                                  (the knobs for this node and "host"):
+ *                                                  the read-back records as payload
+ *   variant-revert                                 back to the testbed as built
  *   now                                            ok 0 <monotonic seconds> (clock rate check)
  *   quit                                           power off
  *
@@ -24,6 +31,7 @@
  * the host's. Host side: vms.c.
  */
 #include "agent_node.h"
+#include "variant.h"
 #include "sample.h"
 #include "topo_node.h"
 #include "topo_plan.h"
@@ -57,6 +65,9 @@ struct node_agent {
 	unsigned int tunnels;
 	char ifnames[OPTS_TUNNELS_MAX + 2][IFNAMSIZ];
 	struct sampler *smp;
+	struct topo *view;            /* this node, for variant knobs */
+	struct variant_set *vs;
+	struct variant_applied *applied;
 	pid_t servers[MAX_FLOWS];
 	size_t n_servers;
 };
@@ -185,6 +196,8 @@ static void cmd_setup(struct node_agent *a, char **w, size_t n)
 	}
 	r = topo_node_setup(&c);
 	explicit_bzero(c.private_key, sizeof(c.private_key));
+	if (!r && !a->view)
+		r = topo_node_view(&c, &a->view);
 	if (r) {
 		fail(a, "setting up %s: %s", w[1], strerror(-r));
 		return;
@@ -406,6 +419,97 @@ static void cmd_client(struct node_agent *a, char **w, size_t n)
 	json_object_put(doc);
 }
 
+/* The N bytes after the command line: a variant file, parsed as the host did. */
+static int read_variant(struct node_agent *a, char **w, size_t n, const struct variant **out)
+{
+	size_t want = n > 1 ? strtoul(w[1], NULL, 10) : 0, got = 0;
+	const char *path = "/tmp/variant.json";
+	char *buf = want < (1u << 20) ? malloc(want + 1) : NULL;
+	int r;
+
+	consume_line(a);
+	a->used = 0;
+	if (!buf)
+		return -EINVAL;
+	while (got < want) {
+		size_t take = a->len < want - got ? a->len : want - got;
+		ssize_t rd;
+
+		memcpy(buf + got, a->buf, take);
+		got += take;
+		memmove(a->buf, a->buf + take, a->len - take);
+		a->len -= take;
+		if (got == want)
+			break;
+		rd = read(a->fd, a->buf, sizeof(a->buf) - 1);
+		if (rd > 0)
+			a->len = (size_t)rd;
+		else
+			usleep(10000);
+	}
+	r = util_write_file_atomic(path, buf, want);
+	free(buf);
+	variant_set_free(a->vs);
+	a->vs = NULL;
+	if (!r)
+		r = variant_load_all(&path, 1, &a->vs);
+	if (!r)
+		*out = variant_get(a->vs, 0);
+	return r;
+}
+
+static void revert(struct node_agent *a)
+{
+	if (a->applied && variant_revert(a->applied))
+		fprintf(stderr, "wgbench agent: not every value could be restored\n");
+	variant_applied_free(a->applied);
+	a->applied = NULL;
+}
+
+static void cmd_variant_check(struct node_agent *a, char **w, size_t n)
+{
+	const struct variant *v = NULL;
+	char why[512] = "";
+	int r = read_variant(a, w, n, &v);
+
+	if (r || !v || !a->view) {
+		fail(a, "variant: %s", !a->view ? "node not set up" : strerror(r ? -r : EINVAL));
+		return;
+	}
+	if (!variant_check(v, a->view, why, sizeof(why)))
+		why[0] = 0;   /* it leaves the last entry's label in why */
+	else if (!why[0])
+		snprintf(why, sizeof(why), "not supported in guest %s", topo_node_name(a->node));
+	reply(a, why, NULL);
+}
+
+static void cmd_variant_apply(struct node_agent *a, char **w, size_t n)
+{
+	struct json_object *arr = NULL;
+	const struct variant *v = NULL;
+	int r = read_variant(a, w, n, &v);
+
+	revert(a);
+	if (!r && (!v || !a->view))
+		r = -EINVAL;
+	if (!r)
+		r = variant_apply(v, a->view, &a->applied);
+	if (r) {
+		a->applied = NULL;
+		fail(a, "variant could not be applied in %s: %s", topo_node_name(a->node), strerror(-r));
+		return;
+	}
+	variant_applied_json(a->applied, &arr);
+	reply(a, arr ? json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN) : "[]", NULL);
+	json_object_put(arr);
+}
+
+static void cmd_variant_revert(struct node_agent *a, char **w, size_t n)
+{
+	revert(a);
+	reply(a, NULL, NULL);
+}
+
 static void cmd_now(struct node_agent *a, char **w, size_t n)
 {
 	reply(a, NULL, "%.6f", util_now_mono());
@@ -417,7 +521,8 @@ static const struct {
 } commands[] = {
 	{ "setup", cmd_setup }, { "ping", cmd_ping }, { "sample-start", cmd_sample_start },
 	{ "sample-stop", cmd_sample_stop }, { "serve", cmd_serve }, { "serve-end", cmd_serve_end },
-	{ "client", cmd_client }, { "now", cmd_now },
+	{ "client", cmd_client }, { "now", cmd_now }, { "variant-check", cmd_variant_check },
+	{ "variant-apply", cmd_variant_apply }, { "variant-revert", cmd_variant_revert },
 };
 
 int agent_node_serve(int fd)
@@ -444,6 +549,9 @@ int agent_node_serve(int fd)
 	}
 	traffic_serve_end(a->servers, a->n_servers, 0);
 	sample_free(a->smp);
+	revert(a);
+	variant_set_free(a->vs);
+	topo_free(a->view);
 	free(a);
 	return 0;
 }

@@ -248,8 +248,25 @@ static int bring_up(struct run_ctx *c, unsigned int tunnels)
 	return ret;
 }
 
+/* A variant file's text, NULL for one that sets nothing (the baseline). */
+static char *variant_text(const struct variant *v)
+{
+	struct json_object *d = NULL, *t;
+	char *text = NULL;
+
+	if (!variant_knob_count(v) || variant_describe(v, &d))
+		return NULL;
+	if (json_object_object_get_ex(d, "text", &t) && t)
+		text = strdup(json_object_get_string(t));
+	json_object_put(d);
+	return text;
+}
+
 static void revert_current(struct run_ctx *c)
 {
+	if (c->be && c->cur_v && variant_knob_count(c->cur_v) && c->be_tunnels &&
+	    c->be->variant_apply(c->be_arg, NULL, NULL))
+		wgb_warn("variant '%s': not every value could be restored", variant_name(c->cur_v));
 	if (c->applied) {
 		if (variant_revert(c->applied))
 			wgb_warn("variant '%s': not every value could be restored", variant_name(c->cur_v));
@@ -290,12 +307,15 @@ static void check_variants(struct run_ctx *c)
 
 	for (i = 0; i < variant_count(c->vs); i++) {
 		const struct variant *v = variant_get(c->vs, i);
-		char why[512] = "";
+		char why[512] = "", *text = c->be ? variant_text(v) : NULL;
+		int r;
 
-		if (c->be && variant_knob_count(v))
-			snprintf(why, sizeof(why), "sets knobs: per-node variants are not carried into "
-				 "the guests of --backend vms yet");
-		else if (c->be || !variant_check(v, c->topo, why, sizeof(why)))
+		if (c->be)   /* the guests check the knobs for their node */
+			r = text ? c->be->variant_check(c->be_arg, text, why, sizeof(why)) : 0;
+		else
+			r = variant_check(v, c->topo, why, sizeof(why));
+		free(text);
+		if (!r)
 			continue;
 		c->vstate[i].skip = strdup(why[0] ? why : "not supported here");
 		c->failed = true;
@@ -325,10 +345,17 @@ static char *prepare_item(struct run_ctx *c, const struct run_item *it)
 			return err;
 		}
 	}
-	if (c->cur_v == v || c->be)
+	if (c->cur_v == v)
 		return NULL;
 	revert_current(c);
-	ret = variant_apply(v, c->topo, &c->applied);
+	if (c->be) {
+		char *text = variant_text(v);
+
+		ret = text ? c->be->variant_apply(c->be_arg, text, &applied) : 0;
+		free(text);
+	} else {
+		ret = variant_apply(v, c->topo, &c->applied);
+	}
 	if (ret) {
 		c->applied = NULL;
 		if (asprintf(&err, "variant '%s' could not be applied: %s", variant_name(v),
@@ -337,7 +364,9 @@ static char *prepare_item(struct run_ctx *c, const struct run_item *it)
 		return err;
 	}
 	c->cur_v = v;
-	if (!variant_applied_json(c->applied, &applied)) {
+	if (!c->be && variant_applied_json(c->applied, &applied))
+		applied = NULL;
+	if (applied) {
 		json_object_put(c->vstate[it->variant].applied);
 		c->vstate[it->variant].applied = applied;
 	}

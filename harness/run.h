@@ -21,9 +21,8 @@ int run_execute(const struct opts *o, const char *out_dir);
 
 /* A testbed that is not namespaces on this machine (--backend vms: one
  * guest per node). run_execute_on() does the same run, calling these where
- * run_execute() uses topo, traffic_run() and the sampler. Times are this
- * machine's monotonic seconds (util_now_mono()). Variants that set knobs
- * are skipped with a reason (per-node knobs are not carried over yet). */
+ * run_execute() uses topo, variant_check/apply, traffic_run() and the
+ * sampler. Times are this machine's monotonic seconds (util_now_mono()). */
 struct run_backend {
 	/* Testbed up with n tunnels; wg_version like topo_wg_version(). */
 	int (*up)(void *arg, unsigned int tunnels, char *wg_version, size_t len);
@@ -36,6 +35,11 @@ struct run_backend {
 	int (*sample_start)(void *arg, double interval, const char *timeline_path);
 	int (*sample_stop)(void *arg, double w0, double w1, struct json_object **cpu,
 			   struct json_object **drops);
+	/* A variant file's text: can it run there (0, else -ENOTSUP and why)?
+	 * Apply it (text NULL: back to the testbed as built), the read-back
+	 * records as variant_applied_json() makes them into *applied. */
+	int (*variant_check)(void *arg, const char *text, char *why, size_t len);
+	int (*variant_apply)(void *arg, const char *text, struct json_object **applied);
 };
 
 int run_execute_on(const struct opts *o, const char *out_dir, const struct run_backend *be, void *arg);

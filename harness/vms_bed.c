@@ -77,10 +77,13 @@ static int bed_up(void *arg, unsigned int tunnels, char *wg_version, size_t len)
 		return -ENOTSUP;
 	}
 	ret = send_setup(v, tunnels);
-	for (n = 0; !ret && n < NODE__COUNT; n++) {
-		ret = vms_ctl_reply(v, G(v, n), SETUP_TIMEOUT, words, sizeof(words), NULL);
-		if (!ret && n == NODE_GW1)
+	for (n = 0; n < NODE__COUNT && (!ret || ret == -EIO); n++) {
+		int r = vms_ctl_reply(v, G(v, n), SETUP_TIMEOUT, words, sizeof(words), NULL);
+
+		if (!r && n == NODE_GW1)
 			snprintf(wg_version, len, "%s", words);
+		if (r && (!ret || r != -EIO))
+			ret = r;
 	}
 	/* The path works end to end before anything is measured. */
 	for (k = 0; !ret && k < tunnels; k++) {
@@ -296,7 +299,7 @@ static int bed_sample_stop(void *arg, double w0, double w1, struct json_object *
 	json_object_object_add(*drops, "nodes", json_object_new_object());
 	for (n = 0; !ret && n < NODE__COUNT; n++)
 		ret = vms_ctl_send(G(v, n), "sample-stop %.3f %.3f", w0 - now, w1 - now);
-	for (n = 0; !ret && n < NODE__COUNT; n++) {
+	for (n = 0; n < NODE__COUNT && (!ret || ret == -EIO || ret == -EPROTO); n++) {
 		struct json_object *doc, *x;
 		char *payload = NULL;
 
@@ -321,6 +324,83 @@ static int bed_sample_stop(void *arg, double w0, double w1, struct json_object *
 		json_object_put(*drops);
 		*cpu = *drops = NULL;
 	}
+	return ret;
+}
+
+static int send_variant(struct vms *v, const char *cmd, const char *text)
+{
+	unsigned int n;
+	int ret = 0;
+
+	for (n = 0; !ret && n < NODE__COUNT; n++) {
+		ret = vms_ctl_send(G(v, n), "%s %zu", cmd, strlen(text));
+		if (!ret)
+			ret = vms_ctl_send_data(G(v, n), text, strlen(text));
+	}
+	return ret;
+}
+
+/* Every guest checks the knobs for its node (and "host" ones: each guest
+ * is a machine); the first reason not to run wins. */
+static int bed_variant_check(void *arg, const char *text, char *why, size_t len)
+{
+	struct vms *v = arg;
+	unsigned int n;
+	int ret = send_variant(v, "variant-check", text), r;
+
+	for (n = 0; n < NODE__COUNT && (!ret || ret == -ENOTSUP); n++) {
+		char *reason = NULL;
+
+		r = vms_ctl_reply(v, G(v, n), CALL_TIMEOUT, NULL, 0, &reason);
+		if (r && r != -EIO)
+			return r;   /* the channel is gone: no more replies to read */
+		if (r) {
+			snprintf(why, len, "guest %s could not check it", topo_node_name(n));
+			ret = -ENOTSUP;
+		} else if (reason[0]) {
+			snprintf(why, len, "%s: %s", topo_node_name(n), reason);
+			ret = -ENOTSUP;
+		}
+		free(reason);
+	}
+	return ret;
+}
+
+/* Each guest answers with the records of what it set (each names its node). */
+static int bed_variant_apply(void *arg, const char *text, struct json_object **applied)
+{
+	struct vms *v = arg;
+	struct json_object *all = json_object_new_array();
+	unsigned int n;
+	int ret = 0, r;
+
+	if (text)
+		ret = send_variant(v, "variant-apply", text);
+	for (n = 0; !text && !ret && n < NODE__COUNT; n++)
+		ret = vms_ctl_send(G(v, n), "variant-revert");
+	for (n = 0; n < NODE__COUNT && (!ret || ret == -EIO); n++) {
+		struct json_object *arr;
+		char *payload = NULL;
+		size_t i;
+
+		r = vms_ctl_reply(v, G(v, n), CALL_TIMEOUT, NULL, 0, &payload);
+		arr = r ? NULL : json_tokener_parse(payload);
+		free(payload);
+		if (r && (!ret || r != -EIO))
+			ret = r;   /* "err" lines: read the others' replies still */
+		for (i = 0; arr && i < json_object_array_length(arr); i++) {
+			struct json_object *rec = json_object_array_get_idx(arr, i);
+
+			/* "host" knobs are set in every guest: say which */
+			json_object_object_add(rec, "guest", json_object_new_string(topo_node_name(n)));
+			json_object_array_add(all, json_object_get(rec));
+		}
+		json_object_put(arr);
+	}
+	if (applied && !ret)
+		*applied = all;
+	else
+		json_object_put(all);
 	return ret;
 }
 
@@ -349,4 +429,6 @@ const struct run_backend vms_backend = {
 	.traffic = bed_traffic,
 	.sample_start = bed_sample_start,
 	.sample_stop = bed_sample_stop,
+	.variant_check = bed_variant_check,
+	.variant_apply = bed_variant_apply,
 };

@@ -59,11 +59,34 @@ void vms_ctl_close(struct vms_guest *g)
 	g->len = 0;
 }
 
+static int write_all(struct vms_guest *g, const char *p, size_t n)
+{
+	size_t off = 0;
+
+	while (off < n) {
+		struct pollfd pf = { .fd = g->fd, .events = POLLOUT };
+		ssize_t w = write(g->fd, p + off, n - off);
+
+		if (w > 0) {
+			off += (size_t)w;
+			continue;
+		}
+		if (w < 0 && errno != EAGAIN && errno != EINTR) {
+			int r = -errno;
+
+			wgb_err("guest %s: control channel: %s", topo_node_name(g->node), strerror(-r));
+			return r;
+		}
+		poll(&pf, 1, 100);
+	}
+	return 0;
+}
+
 int vms_ctl_send(struct vms_guest *g, const char *fmt, ...)
 {
 	char *line = NULL;
 	va_list ap;
-	size_t off = 0, n;
+	size_t n;
 	int r;
 
 	va_start(ap, fmt);
@@ -71,30 +94,17 @@ int vms_ctl_send(struct vms_guest *g, const char *fmt, ...)
 	va_end(ap);
 	if (r < 0)
 		return -ENOMEM;
-	n = (size_t)r;
-	line[n - (n && line[n - 1] == '\n')] = 0;
-	n = strlen(line);
-	line[n] = '\n';   /* vasprintf left room for the NUL we replace */
+	n = strcspn(line, "\n");
+	line[n] = '\n';   /* room: vasprintf's NUL is at or after n */
 	wgb_debug("vms: -> %s: %.*s", topo_node_name(g->node), (int)n, line);
-	n++;
-	while (off < n) {
-		struct pollfd p = { .fd = g->fd, .events = POLLOUT };
-		ssize_t w = write(g->fd, line + off, n - off);
-
-		if (w > 0) {
-			off += (size_t)w;
-			continue;
-		}
-		if (w < 0 && errno != EAGAIN && errno != EINTR) {
-			r = -errno;
-			free(line);
-			wgb_err("guest %s: control channel: %s", topo_node_name(g->node), strerror(-r));
-			return r;
-		}
-		poll(&p, 1, 100);
-	}
+	r = write_all(g, line, n + 1);
 	free(line);
-	return 0;
+	return r;
+}
+
+int vms_ctl_send_data(struct vms_guest *g, const char *data, size_t len)
+{
+	return write_all(g, data, len);
 }
 
 static int alive(struct vms_guest *g)
@@ -231,10 +241,10 @@ int vms_ctl_reply_all(struct vms *v, double timeout)
 	double deadline = util_now_mono() + timeout;
 	int n, ret = 0, r;
 
-	for (n = 0; n < NODE__COUNT; n++) {
+	for (n = 0; n < NODE__COUNT && (!ret || ret == -EIO); n++) {
 		r = vms_ctl_reply(v, &v->g[n], deadline - util_now_mono(), NULL, 0, NULL);
-		if (r && !ret)
-			ret = r;
+		if (r && (!ret || r != -EIO))
+			ret = r;   /* after "err", the others' replies are still read */
 	}
 	return ret;
 }

@@ -50,6 +50,8 @@ int vms_ctl_accept(struct vms_guest *g);
 void vms_ctl_close(struct vms_guest *g);
 /* Sends one command line (no newline in it). */
 int vms_ctl_send(struct vms_guest *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Raw bytes after a command line that announced them. */
+int vms_ctl_send_data(struct vms_guest *g, const char *data, size_t len);
 /* Next line from the guest within timeout seconds, copied into line.
  * -ETIMEDOUT, -EINTR (*v->stop), -EPIPE
  * (the guest or QEMU ended), after saying which guest and why. */

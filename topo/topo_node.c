@@ -1,5 +1,6 @@
 /* topo_node.c — one node by itself (topo_node.h). */
 #include "topo_node.h"
+#include "topo_impl.h"
 #include "topo_plan.h"
 #include "nlx.h"
 #include "util.h"
@@ -180,4 +181,28 @@ int topo_node_setup(const struct topo_node_cfg *c)
 		ret = topo_node_routes(nl, c->node, c->prefix, c->tunnels, c->wg);
 	nlx_close(nl);
 	return ret;
+}
+
+int topo_node_view(const struct topo_node_cfg *c, struct topo **out)
+{
+	struct topo_config cfg = { .tunnels = c->tunnels, .wg = c->wg ? TUN_KERNEL : TUN_NONE };
+	struct topo *t = NULL;
+	int ret;
+
+	snprintf(cfg.prefix, sizeof(cfg.prefix), "%s", c->prefix);
+	ret = topo_alloc(&cfg, &t);
+	if (ret)
+		return ret;
+	t->only_nodes = 1u << c->node;
+	snprintf(t->node[c->node].path, sizeof(t->node[c->node].path), "/proc/self/ns/net");
+	t->ops = c->wg ? &tun_kernel_ops : NULL;
+	t->wg_ops = c->wg ? &tun_kernel_ops : &tun_none_ops;
+	t->st.wg = t->cfg.wg;
+	*out = t;
+	return 0;
+}
+
+bool topo_node_here(const struct topo *t, enum topo_node_id n)
+{
+	return !t->only_nodes || (t->only_nodes & (1u << n));
 }

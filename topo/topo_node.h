@@ -37,4 +37,11 @@ struct topo_node_cfg {
 
 int topo_node_setup(const struct topo_node_cfg *c);
 
+/* A struct topo for the knobs of a variant (variant.h) inside a guest: only
+ * c->node is present, its namespace is this one (/proc/self/ns/net), its
+ * interfaces have the plan's names. topo_free() releases it; never topo_down(). */
+int topo_node_view(const struct topo_node_cfg *c, struct topo **out);
+/* Is node n in t (always, except in a topo_node_view())? */
+bool topo_node_here(const struct topo *t, enum topo_node_id n);
+
 #endif
