@@ -42,6 +42,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <json-c/json.h>
 #include <netinet/ip_icmp.h>
 #include <poll.h>
@@ -419,8 +420,36 @@ static void cmd_client(struct node_agent *a, char **w, size_t n)
 	json_object_put(doc);
 }
 
+/* variant_load_all() says what is wrong on stderr (the console): caught
+ * into why as well, for the host. */
+static int load_variant(struct node_agent *a, const char *path, char *why, size_t len)
+{
+	int saved = dup(STDERR_FILENO), fd = open("/tmp/variant.err", O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	char *text = NULL;
+	int r;
+
+	if (fd >= 0 && saved >= 0)
+		dup2(fd, STDERR_FILENO);
+	r = variant_load_all(&path, 1, &a->vs);
+	fflush(stderr);
+	if (saved >= 0) {
+		dup2(saved, STDERR_FILENO);
+		close(saved);
+	}
+	if (fd >= 0)
+		close(fd);
+	if (r && !util_read_file("/tmp/variant.err", &text, NULL)) {
+		fputs(text, stderr);
+		text[strcspn(text, "\n")] = 0;
+		snprintf(why, len, "%s", strncmp(text, "wgbench: ", 9) ? text : text + 9);
+	}
+	free(text);
+	return r;
+}
+
 /* The N bytes after the command line: a variant file, parsed as the host did. */
-static int read_variant(struct node_agent *a, char **w, size_t n, const struct variant **out)
+static int read_variant(struct node_agent *a, char **w, size_t n, const struct variant **out,
+			char *why, size_t len)
 {
 	size_t want = n > 1 ? strtoul(w[1], NULL, 10) : 0, got = 0;
 	const char *path = "/tmp/variant.json";
@@ -452,7 +481,7 @@ static int read_variant(struct node_agent *a, char **w, size_t n, const struct v
 	variant_set_free(a->vs);
 	a->vs = NULL;
 	if (!r)
-		r = variant_load_all(&path, 1, &a->vs);
+		r = load_variant(a, path, why, len);
 	if (!r)
 		*out = variant_get(a->vs, 0);
 	return r;
@@ -470,8 +499,12 @@ static void cmd_variant_check(struct node_agent *a, char **w, size_t n)
 {
 	const struct variant *v = NULL;
 	char why[512] = "";
-	int r = read_variant(a, w, n, &v);
+	int r = read_variant(a, w, n, &v, why, sizeof(why));
 
+	if (r && why[0]) {   /* it does not validate here (the guest's CPUs...): a reason to skip */
+		reply(a, why, NULL);
+		return;
+	}
 	if (r || !v || !a->view) {
 		fail(a, "variant: %s", !a->view ? "node not set up" : strerror(r ? -r : EINVAL));
 		return;
@@ -487,7 +520,8 @@ static void cmd_variant_apply(struct node_agent *a, char **w, size_t n)
 {
 	struct json_object *arr = NULL;
 	const struct variant *v = NULL;
-	int r = read_variant(a, w, n, &v);
+	char why[512] = "";
+	int r = read_variant(a, w, n, &v, why, sizeof(why));
 
 	revert(a);
 	if (!r && (!v || !a->view))
@@ -496,7 +530,8 @@ static void cmd_variant_apply(struct node_agent *a, char **w, size_t n)
 		r = variant_apply(v, a->view, &a->applied);
 	if (r) {
 		a->applied = NULL;
-		fail(a, "variant could not be applied in %s: %s", topo_node_name(a->node), strerror(-r));
+		fail(a, "variant could not be applied in %s: %s", topo_node_name(a->node),
+		     why[0] ? why : strerror(-r));
 		return;
 	}
 	variant_applied_json(a->applied, &arr);

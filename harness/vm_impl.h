@@ -102,6 +102,7 @@ struct vm_qemu_cfg {
 	 * arguments (NICs, the control socket), NULL-terminated. */
 	const char *append;
 	const char *const *extra;
+	const char *netns;           /* run QEMU in this network namespace (NULL: here) */
 };
 int vm_qemu_find(char *buf, size_t len);
 int vm_qemu_version(const char *qemu, char *buf, size_t len);

@@ -134,6 +134,14 @@ exec:
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() == 1)
 		_exit(127);
+	if (c->netns) {
+		fd = open(c->netns, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || setns(fd, CLONE_NEWNET)) {
+			fprintf(stderr, "wgbench: QEMU cannot enter %s: %s\n", c->netns, strerror(errno));
+			return;
+		}
+		close(fd);
+	}
 	fd = open(c->qemu_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	if (fd >= 0) {
 		dup2(fd, 1);

@@ -25,6 +25,7 @@
 #include "variant.h"
 
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <errno.h>
 #include <json-c/json.h>
 #include <math.h>
@@ -52,9 +53,9 @@ struct vms_host {
 	struct vm_kernel k;
 	char tmp[PATH_MAX], initrd[PATH_MAX], qemu[PATH_MAX], qemu_version[128], agent[PATH_MAX];
 	char kvm_failure[256];
-	char netdev[NODE__COUNT][2][160], device[NODE__COUNT][2][120];
+	char netdev[NODE__COUNT][2][160], device[NODE__COUNT][2][140];
 	char append[NODE__COUNT][32], ports[3][2][8];
-	bool kvm;
+	bool kvm, taps;               /* taps: links through vms_net.c, else UDP sockets */
 	unsigned int vcpus, memory_mb;
 	double clock_rate[NODE__COUNT];   /* guest seconds per host second, 0: unknown */
 };
@@ -83,24 +84,36 @@ static int pick_ports(unsigned short ports[6])
 	return ret;
 }
 
-/* NIC r of node n to the other end of its link (ports: local, remote). */
+/* NIC r of node n: a tap with one queue pair per vCPU (vms_net.c), or the
+ * other end of its link on loopback UDP (ports: local, remote). */
 static void nic(struct vms_host *h, enum topo_node_id n, enum topo_link_role r, int slot,
 		unsigned short local, unsigned short remote)
 {
+	unsigned int q = h->vcpus;
+	char tap[IFNAMSIZ], mq[48] = "";
 	uint8_t mac[6];
+	int link;
 
 	topo_node_mac(n, r, mac);
-	snprintf(h->netdev[n][slot], sizeof(h->netdev[n][slot]),
-		 "socket,id=n%d,udp=127.0.0.1:%u,localaddr=127.0.0.1:%u", slot, remote, local);
+	if (h->taps) {
+		vms_net_tap(n, r, tap, sizeof(tap), &link);
+		snprintf(h->netdev[n][slot], sizeof(h->netdev[n][slot]),
+			 "tap,id=n%d,ifname=%s,script=no,downscript=no,vhost=off,queues=%u", slot, tap, q);
+		if (q > 1)   /* MSI-X: a vector per queue, one for config, one for control */
+			snprintf(mq, sizeof(mq), ",mq=on,vectors=%u", 2 * q + 2);
+	} else {
+		snprintf(h->netdev[n][slot], sizeof(h->netdev[n][slot]),
+			 "socket,id=n%d,udp=127.0.0.1:%u,localaddr=127.0.0.1:%u", slot, remote, local);
+	}
 	snprintf(h->device[n][slot], sizeof(h->device[n][slot]),
-		 "virtio-net-pci,netdev=n%d,mac=%02x:%02x:%02x:%02x:%02x:%02x", slot,
-		 mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+		 "virtio-net-pci,netdev=n%d,mac=%02x:%02x:%02x:%02x:%02x:%02x%s", slot,
+		 mac[0], mac[1], mac[2], mac[3], mac[4], mac[5], mq);
 }
 
 static int wire(struct vms_host *h)
 {
-	unsigned short p[6];
-	int ret = pick_ports(p);
+	unsigned short p[6] = { 0 };
+	int ret = h->taps ? 0 : pick_ports(p);
 
 	if (ret)
 		return ret;
@@ -122,7 +135,7 @@ static int start_guest(struct vms_host *h, enum topo_node_id n)
 	struct vm_qemu_cfg q = {
 		.qemu = h->qemu, .kernel = h->k.image, .initrd = h->initrd, .console_log = g->console,
 		.qemu_log = g->qlog, .vcpus = h->vcpus, .memory_mb = h->memory_mb, .kvm = h->kvm,
-		.append = h->append[n], .extra = extra,
+		.append = h->append[n], .extra = extra, .netns = h->taps ? h->v.netns_path : NULL,
 	};
 	int slot, ret;
 
@@ -249,6 +262,8 @@ static int boot_all(const struct opts *o, struct vms_host *h)
 		ret = wire(h);
 		for (n = 0; !ret && n < NODE__COUNT; n++)
 			ret = start_guest(h, (enum topo_node_id)n);
+		if (!ret && h->taps)
+			ret = vms_net_attach(&h->v, 60);
 		if (!ret)
 			ret = wait_ready(h);
 		if (ret != -EAGAIN)
@@ -411,7 +426,8 @@ static int amend_run_json(const char *out_dir, const struct opts *o, const struc
 	jstr(links, "gw1-gw2", h->netdev[NODE_GW1][1]);
 	jstr(links, "gw2-drain", h->netdev[NODE_GW2][0]);
 	json_object_object_add(vms, "links", links);
-	jstr(vms, "nic", "virtio-net-pci, one queue pair (QEMU's socket backend has one queue)");
+	jstr(vms, "network", h->taps ? "tap" : "socket");
+	json_object_object_add(vms, "nic_queue_pairs", json_object_new_int(h->taps ? (int)h->vcpus : 1));
 	guests = json_object_new_object();
 	for (n = 0; n < NODE__COUNT; n++) {
 		const struct vms_guest *x = &h->v.g[n];
@@ -436,6 +452,21 @@ static int amend_run_json(const char *out_dir, const struct opts *o, const struc
 	r = util_write_file_atomic(path, text, strlen(text));
 	json_object_put(root);
 	return r;
+}
+
+/* Taps and bridges unless WGB_VMS_NET=socket (loopback UDP, one queue). */
+static int make_links(struct vms_host *h)
+{
+	const char *want = getenv("WGB_VMS_NET");
+
+	if (want && !strcmp(want, "socket"))
+		return 0;
+	if (want && strcmp(want, "tap")) {
+		wgb_err("WGB_VMS_NET '%s': expected tap or socket", want);
+		return -EINVAL;
+	}
+	h->taps = true;
+	return vms_net_create(&h->v);
 }
 
 static void remove_tmp(struct vms_host *h)
@@ -480,6 +511,7 @@ int vms_run(const struct opts *o, const char *out_dir)
 	h->memory_mb = o->memory_mb;
 	h->v.prefix = o->prefix;
 	h->v.wg = o->wg != TUN_NONE;
+	h->v.netns_fd = -1;
 	for (n = 0; n < NODE__COUNT; n++)
 		h->v.g[n].fd = h->v.g[n].lfd = -1;
 	r = check_input(o, out_dir);
@@ -487,6 +519,8 @@ int vms_run(const struct opts *o, const char *out_dir)
 		r = resolve(o, h);
 	if (!r)
 		r = prepare(o, h);
+	if (!r)
+		r = make_links(h);
 	if (r)
 		goto out;
 	vms_stop = 0;
@@ -517,6 +551,7 @@ int vms_run(const struct opts *o, const char *out_dir)
 			h->kvm ? "KVM" : "TCG", out_dir);
 out:
 	kill_guests(h);
+	vms_net_free(&h->v);
 	if (booted || (r != -EINVAL && r != -ENOENT && r != -ENOEXEC && r != -EEXIST && h->tmp[0]))
 		keep_logs(h, out_dir);
 	remove_tmp(h);

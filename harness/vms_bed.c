@@ -354,13 +354,12 @@ static int bed_variant_check(void *arg, const char *text, char *why, size_t len)
 		r = vms_ctl_reply(v, G(v, n), CALL_TIMEOUT, NULL, 0, &reason);
 		if (r && r != -EIO)
 			return r;   /* the channel is gone: no more replies to read */
-		if (r) {
+		if (r && !ret)
 			snprintf(why, len, "guest %s could not check it", topo_node_name(n));
-			ret = -ENOTSUP;
-		} else if (reason[0]) {
+		else if (!r && reason[0] && !ret)
 			snprintf(why, len, "%s: %s", topo_node_name(n), reason);
+		if (r || reason[0])   /* reason is set whenever r is 0 */
 			ret = -ENOTSUP;
-		}
 		free(reason);
 	}
 	return ret;

@@ -8,6 +8,7 @@
  */
 #include "vms_impl.h"
 #include "util.h"
+#include "vm_impl.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -111,8 +112,10 @@ static int alive(struct vms_guest *g)
 {
 	int st;
 
-	if (g->pid <= 0)
+	if (g->pid <= 0) {
+		wgb_err("guest %s is gone (killed or ended earlier)", topo_node_name(g->node));
 		return -EPIPE;
+	}
 	if (waitpid(g->pid, &st, WNOHANG) == g->pid) {
 		g->pid = 0;
 		wgb_err("guest %s: QEMU ended (%s %d); see %s and %s", topo_node_name(g->node),
@@ -186,9 +189,13 @@ int vms_ctl_reply(struct vms *v, struct vms_guest *g, double timeout, char *word
 
 	for (;;) {
 		ret = vms_ctl_line(v, g, deadline - util_now_mono(), line, sizeof(line));
-		if (ret == -ETIMEDOUT)
+		if (ret == -ETIMEDOUT) {
+			/* its late answer would be taken for the next one's: it goes */
 			wgb_err("guest %s did not answer within %.0f s (hung?): killed; see %s",
 				topo_node_name(g->node), timeout, g->console);
+			vm_qemu_kill(g->pid);
+			g->pid = 0;
+		}
 		if (ret)
 			return ret;
 		if (!strncmp(line, "err ", 4)) {

@@ -5,6 +5,7 @@
  * vms_ctl.c  the control channel to one guest: a unix socket QEMU connects
  *            to (its virtio-serial port wgbench.control), lines and replies
  * vms_bed.c  the run_backend: testbed up, traffic, sampler, over the channel
+ * vms_net.c  the links: taps and bridges in a namespace of their own
  * agent_node.c  the guest side (and the protocol's description)
  */
 #ifndef WGB_VMS_IMPL_H
@@ -40,6 +41,8 @@ struct vms {
 	bool wg;                      /* kernel WireGuard between the gateways */
 	unsigned int tunnels;         /* set up in the guests; 0 none yet */
 	char timeline[PATH_MAX];      /* of the running sampler */
+	int netns_fd;                 /* the links' namespace (vms_net.c), -1 if none */
+	char netns_path[64];
 	double t_start;
 };
 
@@ -67,6 +70,13 @@ int vms_ctl_reply_all(struct vms *v, double timeout);
 /* Asks every guest for its clock (slot 0: first, 1: last); the rate of a
  * guest's clock against this one's is (g1 - g0) / (h1 - h0). */
 int vms_clock(struct vms *v, int slot);
+
+/* The links (vms_net.c): a namespace with a bridge per link; the taps of
+ * QEMUs started in it (v->netns_path) join their bridge in attach. */
+int vms_net_create(struct vms *v);
+void vms_net_tap(enum topo_node_id n, enum topo_link_role r, char *buf, size_t len, int *link);
+int vms_net_attach(struct vms *v, double timeout);
+void vms_net_free(struct vms *v);
 
 extern const struct run_backend vms_backend;
 

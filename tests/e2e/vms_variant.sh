@@ -27,8 +27,8 @@ jq -e '[.runs[] | select(.variant == "baseline")][0].ok' "$out/results.json" >/d
 jq -e '[.variants[] | select(.name == "cap-3mbit") | .applied[] | select(.key == "qdisc" and .ok) | .node] == ["gw1", "gw2"]
 	and ([.variants[] | select(.name == "cap-3mbit") | .applied[] | select(.key == "sysctl" and .ok) | .guest] | length) == 4' \
 	"$out/run.json" >/dev/null || fail "read-back records: $(jq -c '.variants[] | {name, applied, skipped}' "$out/run.json")"
-jq -e '.variants[] | select(.name == "cpu1-rps") | .skipped | test("^gw1: .*rps_cpus")' "$out/run.json" >/dev/null \
-	|| fail "cpu1-rps not skipped with gw1's reason: $(jq -c '.variants[] | {name, skipped}' "$out/run.json")"
+jq -e '.variants[] | select(.name == "cpu1-rps") | .skipped | test("rps_cpus")' "$out/run.json" >/dev/null \
+	|| fail "cpu1-rps not skipped with the reason: $(jq -c '.variants[] | {name, skipped}' "$out/run.json")"
 jq -r '.variants[] | select(.skipped) | "skipped \(.name): \(.skipped)"' "$out/run.json"
 jq -r '.runs[] | "\(.variant): ok=\(.ok) \(.throughput_bps) \(.error)"' "$out/results.json"
 no_qemus "$PFX" || fail "QEMU still running"
