@@ -151,7 +151,12 @@ int vms_net_attach(struct vms *v, double timeout)
 
 		vms_net_tap(taps[i].n, taps[i].r, name, sizeof(name), &link);
 		while (rtnl_link_get_kernel(sk, 0, name, &tap) < 0) {
-			if (util_now_mono() > deadline || (v->stop && *v->stop)) {
+			if (v->stop && *v->stop) {
+				wgb_err("interrupted: guests killed");
+				ret = -EINTR;
+				break;
+			}
+			if (util_now_mono() > deadline) {
 				wgb_err("vms: QEMU of %s made no tap %s within %.0f s; see %s",
 					topo_node_name(taps[i].n), name, timeout, v->g[taps[i].n].qlog);
 				ret = -ETIMEDOUT;

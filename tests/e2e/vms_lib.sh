@@ -1,7 +1,7 @@
 # Shared by the vms_* end-to-end tests (sourced after lib.sh and vm_lib.sh).
 #
 #   source ──lan── gw1 ══underlay══ gw2 ──lan── drain     four QEMU guests (TCG)
-#          └────UDP on 127.0.0.1────┘  kernel WireGuard gw1 <=> gw2
+#   each link a bridge of two taps in a namespace of its own; kernel WireGuard gw1 <=> gw2
 #
 # Four TCG guests on a 2-core machine: 1 vCPU and 256 MiB each keep it short.
 VMS_OPTS="--accel tcg --vcpus 1 --memory 256"
