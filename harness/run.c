@@ -226,6 +226,7 @@ static int bring_up_backend(struct run_ctx *c, unsigned int tunnels)
 	if (!c->o->quiet)
 		printf("testbed up: %s, %u tunnel(s), %s\n", opts_wg_name(c->o->wg == TUN_NONE ? TUN_NONE : TUN_KERNEL),
 		       tunnels, c->be_wg_version);
+	fflush(stdout);
 	return 0;
 }
 
