@@ -20,7 +20,8 @@ start "$WORK/a"
 kill -9 "$pid"
 wait "$pid" 2>/dev/null
 poll 10 no_qemus "$PFX" || fail "QEMU outlived a killed wgbench: $(qemus_of "$PFX")"
-rm -rf /tmp/wgbench-vms-"$PFX"*   # a killed run cannot remove it
+# a killed run cannot remove its temporary directory: the next one does
+ls -d /tmp/wgbench-vms-"$PFX$pid"-* >/dev/null 2>&1 || fail "no temporary directory of the killed run?"
 
 start "$WORK/b"
 kill -INT "$pid"
@@ -28,6 +29,7 @@ wait "$pid"; rc=$?
 [ "$rc" = 1 ] || fail "SIGINT: exit $rc, expected 1: $(cat "$WORK/log")"
 grep -q "interrupted" "$WORK/log" || fail "no message: $(cat "$WORK/log")"
 poll 10 no_qemus "$PFX" || fail "QEMU outlived an interrupted run"
+grep -q "left by a killed run" "$WORK/log" || fail "the killed run's directory was not swept: $(cat "$WORK/log")"
 
 # A guest that hangs (its QEMU stopped) is killed after the command timeout,
 # named, and the run ends with exit 1, nothing left.
