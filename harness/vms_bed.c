@@ -180,6 +180,7 @@ static int bed_traffic(void *arg, const struct traffic_test *t, const struct tra
 {
 	struct vms *v = arg;
 	char *fl = NULL, *payload = NULL;
+	const char *what = "the drain guest could not start the iperf3 servers";
 	double since = -1, t_sent;
 	size_t i;
 	int ret, r;
@@ -190,6 +191,8 @@ static int bed_traffic(void *arg, const struct traffic_test *t, const struct tra
 		ret = vms_ctl_send(G(v, NODE_DRAIN), "serve %d %s", t->udp, fl);
 	if (!ret)
 		ret = vms_ctl_reply(v, G(v, NODE_DRAIN), CALL_TIMEOUT, NULL, 0, NULL);
+	if (!ret)
+		what = "the source guest did not report";
 	t_sent = util_now_mono();
 	if (!ret)
 		ret = vms_ctl_send(G(v, NODE_SOURCE), "client %d %d %u %u %llu %d %d %.0f %s", t->udp,
@@ -203,7 +206,7 @@ static int bed_traffic(void *arg, const struct traffic_test *t, const struct tra
 	} else {
 		*t_clients = t_sent;
 		for (i = 0; i < n; i++)
-			set_error(&res[i], ret == -EINTR ? "interrupted" : "the source guest did not report");
+			set_error(&res[i], ret == -EINTR ? "interrupted" : what);
 	}
 	if (ret != -EINTR && ret != -EPIPE && ret != -ETIMEDOUT) {
 		r = vms_ctl_send(G(v, NODE_DRAIN), "serve-end 5");
