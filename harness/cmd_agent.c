@@ -6,8 +6,12 @@
  * the guest kernel's WireGuard, send the results directory back as a cpio
  * stream on its own port, say "done <rc>" on the control port, power off.
  *
- * Control port lines (host side: vm.c): "boot <uptime>", "ready <uptime>",
- * "error <message>", "done <rc>" where rc is what run_execute() returned.
+ * Control port lines (host side: vm.c): "init <uptime>" (when /init
+ * started), "boot <uptime>" (modules loaded, ports open), "clock <clocksource>",
+ * "ready <uptime>", "error <message>", "end <uptime>", "done <rc>" where rc is
+ * what run_execute() returned. "clock" and "end" let the host check the
+ * guest's clock: which clocksource timed the run, and whether the guest's
+ * seconds between ready and end match the host's.
  */
 #include "cmd.h"
 #include "opts.h"
@@ -83,6 +87,22 @@ static double uptime(void)
 		up = strtod(text, NULL);
 	free(text);
 	return up;
+}
+
+/* The clocksource every timestamp of the run comes from (tsc, hpet,
+ * acpi_pm, kvm-clock; jiffies would make throughput figures meaningless). */
+static void say_clock(struct agent *a)
+{
+	char *text = NULL;
+
+	if (util_read_file("/sys/devices/system/clocksource/clocksource0/current_clocksource",
+			   &text, NULL)) {
+		say(a, "clock unknown");
+		return;
+	}
+	text[strcspn(text, "\n")] = 0;
+	say(a, "clock %.64s", text);
+	free(text);
 }
 
 static void mount_filesystems(struct agent *a)
@@ -222,8 +242,10 @@ static int run_tests(struct agent *a)
 		goto out;
 	}
 	o.backend = TOPO_BACKEND_NETNS;
+	say_clock(a);
 	say(a, "ready %.3f", uptime());
 	rc = run_execute(&o, VM_GUEST_OUT);
+	say(a, "end %.3f", uptime());
 out:
 	free(argv);
 	free(buf);
@@ -273,6 +295,7 @@ static __attribute__((noreturn)) void serve_node(struct agent *a)
 int agent_main(int argc, char *argv[])
 {
 	struct agent a = { -1, -1 };
+	double t_init;
 	int rc, i;
 
 	if (getpid() != 1) {
@@ -280,11 +303,13 @@ int agent_main(int argc, char *argv[])
 		return WGB_EXIT_USAGE;
 	}
 	mount_filesystems(&a);
+	t_init = uptime();
 	load_modules(&a);
 	for (i = 0; i < argc; i++)   /* main() passes what follows "agent" */
 		if (!strcmp(argv[i], "--node"))
 			serve_node(&a);
 	open_ports(&a);
+	say(&a, "init %.3f", t_init);
 	say(&a, "boot %.3f", uptime());
 	bring_up_loopback(&a);
 	rc = run_tests(&a);

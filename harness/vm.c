@@ -3,7 +3,8 @@
  * Steps: find QEMU and the kernel; write the initramfs into a private
  * temporary directory; boot (KVM if /dev/kvm answers, else TCG; a KVM guest
  * that dies or shows no sign of life within KVM_PROBE_S is relaunched with
- * TCG and run.json says why); follow the control port until "done"; unpack
+ * TCG and run.json says why; a microvm guest that dies before booting or
+ * comes up without a precise clocksource is relaunched on q35); follow the control port until "done"; unpack
  * the results; add console.log and the guest's facts to run.json. A hang
  * timeout, SIGINT/SIGTERM or any error kills the guest: no QEMU outlives
  * this function (and PR_SET_PDEATHSIG covers wgbench itself dying).
@@ -38,11 +39,11 @@ struct vm_state {
 	struct vm_qemu_cfg q;
 	char tmp[PATH_MAX], initrd[PATH_MAX], ctl[PATH_MAX], res[PATH_MAX];
 	char console[PATH_MAX], qlog[PATH_MAX];
-	char qemu[PATH_MAX], qemu_version[128], agent[PATH_MAX];
-	char kvm_failure[256];
+	char qemu[PATH_MAX], qemu_version[128], agent[PATH_MAX], pvh[PATH_MAX];
+	char kvm_failure[256], microvm_failure[256], clock[64];
 	off_t ctl_off, con_off;
-	double t_start, boot_s, ready_s, guest_ready_uptime;
-	bool booted, ready, done, quiet;
+	double t_start, boot_s, ready_s, guest_ready_uptime, end_s, guest_end_uptime;
+	bool booted, ready, ended, done, quiet;
 	int done_rc, pinned;
 	pid_t pid;
 };
@@ -179,6 +180,12 @@ static void follow_control(struct vm_state *s)
 			s->ready = true;
 			s->ready_s = now;
 			s->guest_ready_uptime = strtod(line + 6, NULL);
+		} else if (!strncmp(line, "clock ", 6)) {
+			snprintf(s->clock, sizeof(s->clock), "%s", line + 6);
+		} else if (!strncmp(line, "end ", 4)) {
+			s->ended = true;
+			s->end_s = now;
+			s->guest_end_uptime = strtod(line + 4, NULL);
 		} else if (!strncmp(line, "done ", 5)) {
 			s->done = true;
 			s->done_rc = atoi(line + 5);
@@ -207,11 +214,31 @@ static void reset_outputs(struct vm_state *s)
 	unlink(s->res);
 	unlink(s->console);
 	s->ctl_off = s->con_off = 0;
-	s->booted = s->ready = s->done = false;
+	s->booted = s->ready = s->ended = s->done = false;
+	s->clock[0] = 0;
 }
 
-/* 0 when the guest said "done"; -EAGAIN when KVM failed (retry with TCG);
- * else -errno after saying why. */
+/* A microvm guest must boot and run on a precise clock, else it is
+ * relaunched on q35 (-EAGAIN) with the reason in microvm_failure. */
+static int check_microvm(struct vm_state *s, bool exited, int status)
+{
+	if (strcmp(s->q.boot.kind, "microvm"))
+		return 0;
+	if (exited && !s->booted)
+		snprintf(s->microvm_failure, sizeof(s->microvm_failure),
+			 "microvm guest exited (%s %d) before booting",
+			 WIFEXITED(status) ? "exit" : "signal",
+			 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+	else if (s->clock[0] && !vm_clock_precise(s->clock))
+		snprintf(s->microvm_failure, sizeof(s->microvm_failure),
+			 "microvm guest came up on clocksource %.64s", s->clock);
+	else
+		return 0;
+	return -EAGAIN;
+}
+
+/* 0 when the guest said "done"; -EAGAIN when KVM or microvm failed (retry
+ * with TCG or q35); else -errno after saying why. */
 static int watch(struct vm_state *s, double timeout)
 {
 	int status;
@@ -228,6 +255,8 @@ static int watch(struct vm_state *s, double timeout)
 			s->pid = 0;
 			if (s->done)
 				return 0;
+			if (check_microvm(s, true, status))
+				return -EAGAIN;
 			if (s->q.kvm && !s->booted) {
 				snprintf(s->kvm_failure, sizeof(s->kvm_failure),
 					 "KVM guest exited (%s %d) before booting",
@@ -239,6 +268,8 @@ static int watch(struct vm_state *s, double timeout)
 				s->ready ? "during the run" : "during boot", s->console, s->qlog);
 			return -EIO;
 		}
+		if (check_microvm(s, false, 0))
+			return -EAGAIN;
 		if (vm_stop) {
 			wgb_err("interrupted: guest killed");
 			return -EINTR;
@@ -273,13 +304,23 @@ static double run_timeout(const struct opts *o)
 	return BOOT_TIMEOUT_S + 2 * n * (o->duration + o->omit + 15);
 }
 
-static int boot_and_run(const struct opts *o, struct vm_state *s)
+static int boot_and_run(const struct opts *o, struct vm_state *s, const struct vm_kernel *k)
 {
 	bool kvm = !strcmp(o->accel, "kvm") || (!strcmp(o->accel, "auto") && vm_kvm_usable());
 	int r;
 
 	for (;;) {
 		s->q.kvm = kvm;
+		r = vm_boot_plan(k, kvm, s->microvm_failure[0] != 0, &s->q.boot);
+		if (r)
+			return r;
+		/* microvm enters the ELF directly (PVH); q35 keeps the bzImage. */
+		s->q.kernel = k->image;
+		if (!strcmp(s->q.boot.kind, "microvm") && !s->pvh[0] &&
+		    vm_boot_pvh(k, s->tmp, s->pvh, sizeof(s->pvh)))
+			s->pvh[0] = '-';  /* not possible: bzImage */
+		if (!strcmp(s->q.boot.kind, "microvm") && s->pvh[0] != '-')
+			s->q.kernel = s->pvh;
 		reset_outputs(s);
 		s->t_start = util_now_mono();
 		r = vm_qemu_start(&s->q, &s->pid);
@@ -290,6 +331,10 @@ static int boot_and_run(const struct opts *o, struct vm_state *s)
 		s->pid = 0;
 		if (r != -EAGAIN)
 			return r;
+		if (!kvm) {
+			wgb_warn("%s; relaunching on q35", s->microvm_failure);
+			continue;
+		}
 		if (!strcmp(o->accel, "kvm")) {
 			wgb_err("--accel kvm: %s (see %s)", s->kvm_failure, s->qlog);
 			return -EIO;
@@ -324,8 +369,22 @@ static int amend_run_json(const char *out_dir, const struct opts *o, const struc
 	vm = json_object_new_object();
 	jset_str(vm, "accelerator", s->q.kvm ? "kvm" : "tcg");
 	jset_str(vm, "kvm_fallback_reason", s->kvm_failure);
-	jset_str(vm, "machine", "q35");
-	jset_str(vm, "cpu", s->q.kvm ? "host" : "qemu64,+rdrand");
+	jset_str(vm, "machine", s->q.boot.kind);
+	jset_str(vm, "microvm_fallback_reason", s->microvm_failure[0] ? s->microvm_failure :
+		 s->q.boot.why_not_microvm);
+	jset_str(vm, "cpu", s->q.boot.cpu);
+	jset_str(vm, "kernel_cmdline", s->q.boot.append);
+	jset_str(vm, "kernel_entry", s->q.kernel == s->pvh ? "pvh" : "bzimage");
+	jset_str(vm, "clocksource", s->clock);
+	if (s->q.boot.tsc_khz)
+		json_object_object_add(vm, "tsc_khz_given", json_object_new_int64((int64_t)s->q.boot.tsc_khz));
+	/* Guest seconds per host second between "ready" and "end": 1 when the
+	 * guest's clock (which timed every throughput figure) runs true. */
+	if (s->ended && s->end_s - s->ready_s > 1)
+		json_object_object_add(vm, "guest_clock_rate_vs_host", json_object_new_double(
+			(s->guest_end_uptime - s->guest_ready_uptime) / (s->end_s - s->ready_s)));
+	json_object_object_add(vm, "module_signatures_stripped",
+			       json_object_new_boolean(s->q.boot.strip_module_sigs));
 	json_object_object_add(vm, "vcpus", json_object_new_int((int)s->q.vcpus));
 	json_object_object_add(vm, "memory_mb", json_object_new_int((int)s->q.memory_mb));
 	json_object_object_add(vm, "vcpu_threads_pinned", json_object_new_boolean(s->pinned > 0));
@@ -377,6 +436,8 @@ static int prepare(const struct opts *o, struct vm_state *s, const struct vm_ker
 	spec.files = a->files;
 	spec.n_files = o->n_variants;
 	spec.datadir = vm_datadir(datadir, sizeof(datadir)) ? NULL : datadir;
+	vm_boot_plan(k, false, true, &s->q.boot);
+	spec.strip_module_sigs = s->q.boot.strip_module_sigs;
 	r = vm_initramfs_write(s->initrd, &spec);
 	free(a);
 	if (r) {
@@ -441,7 +502,7 @@ int vm_run(const struct opts *o, const char *out_dir)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
-	r = boot_and_run(o, s);
+	r = boot_and_run(o, s, &k);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	if (r)
@@ -461,9 +522,19 @@ int vm_run(const struct opts *o, const char *out_dir)
 	r = s->done_rc;
 	if (r < 0)
 		wgb_err("the run inside the guest failed (%s): see %s", strerror(-r), s->console);
+	if (!vm_clock_precise(s->clock))
+		wgb_warn("the guest ran on clocksource '%s': its timings are coarse", s->clock);
+	if (s->ended && s->end_s - s->ready_s > 1) {
+		double rate = (s->guest_end_uptime - s->guest_ready_uptime) / (s->end_s - s->ready_s);
+
+		if (rate < 0.95 || rate > 1.05)
+			wgb_warn("the guest's clock ran at %.3f x the host's: its throughput figures "
+				 "are off by as much", rate);
+	}
 	if (!o->quiet)
-		fprintf(stderr, "wgbench: guest %s (%s), boot to ready %.2f s, results in %s\n",
-			k.release, s->q.kvm ? "KVM" : "TCG", s->ready_s, out_dir);
+		fprintf(stderr, "wgbench: guest %s (%s, %s, clocksource %s), boot to ready %.2f s, "
+			"results in %s\n", k.release, s->q.kvm ? "KVM" : "TCG", s->q.boot.kind,
+			s->clock[0] ? s->clock : "?", s->ready_s, out_dir);
 out:
 	if (s->pid)
 		vm_qemu_kill(s->pid);

@@ -4,6 +4,7 @@
  * vm_initramfs.c  write the guest's initramfs (newc cpio, written in C)
  * vm_cpio.c       the newc cpio writer and a careful reader (results)
  * vm_qemu.c       start QEMU, watch it, KVM -> TCG fallback, pinning
+ * vm_boot.c       machine, CPU and kernel command line of a guest; its clock
  * vm.c            vm_run(): the whole host side
  * cmd_agent.c     the guest side (PID 1)
  */
@@ -81,10 +82,32 @@ struct vm_initramfs_spec {
 	const struct vm_file *files; /* variant files */
 	size_t n_files;
 	const char *datadir;         /* host dir holding scenarios/ (and plots/) */
+	bool strip_module_sigs;      /* drop appended module signatures */
 };
 int vm_initramfs_write(const char *path, const struct vm_initramfs_spec *s);
 /* The data directory (holding scenarios/) of this wgbench, or -ENOENT. */
 int vm_datadir(char *buf, size_t len);
+
+/* How a guest boots (vm_boot.c). */
+struct vm_boot {
+	char kind[16];               /* "microvm" or "q35" (run.json) */
+	char machine[48];            /* -machine */
+	char cpu[32];                /* -cpu */
+	char serial_dev[32];         /* the virtio-serial bus device */
+	char append[384];            /* kernel command line, without rdinit */
+	unsigned long tsc_khz;       /* given to the guest (tsc_early_khz), 0 if not */
+	bool strip_module_sigs;
+	char why_not_microvm[128];   /* "" when microvm, or under KVM */
+};
+/* TCG: microvm with the host's TSC frequency when the kernel and the host
+ * allow it, else q35; KVM (or force_q35, or WGB_VM_Q35 set): q35. */
+int vm_boot_plan(const struct vm_kernel *k, bool kvm, bool force_q35, struct vm_boot *b);
+/* The kernel as an ELF for PVH boot (microvm enters it directly), decompressed
+ * from the bzImage; cached next to a .deb's image, else in tmpdir.
+ * -ENOTSUP without CONFIG_PVH, else 0 or -errno. */
+int vm_boot_pvh(const struct vm_kernel *k, const char *tmpdir, char *out, size_t len);
+/* tsc, hpet, acpi_pm or kvm-clock: fine for timing throughput. */
+bool vm_clock_precise(const char *clocksource);
 
 /* QEMU. */
 struct vm_qemu_cfg {
@@ -97,8 +120,9 @@ struct vm_qemu_cfg {
 	const char *results_out;
 	unsigned int vcpus, memory_mb;
 	bool kvm;
-	/* --backend vms (vms_qemu.c): control_out NULL leaves out the file ports;
-	 * append replaces the kernel command line's "agent" tail; extra adds
+	struct vm_boot boot;         /* machine, CPU, command line */
+	/* --backend vms (vms.c): control_out NULL leaves out the file ports;
+	 * append adds to the "agent" tail of the kernel command line; extra adds
 	 * arguments (NICs, the control socket), NULL-terminated. */
 	const char *append;
 	const char *const *extra;

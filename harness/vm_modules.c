@@ -17,7 +17,7 @@ static const struct {
 	const char *name;
 	bool required;
 } wanted[] = {
-	{ "virtio_pci", true }, { "virtio_console", true }, { "wireguard", true },
+	{ "virtio_pci", true }, { "virtio_mmio", false }, { "virtio_console", true }, { "wireguard", true },
 	{ "veth", true }, { "tun", false }, { "virtio_net", false },
 	{ "sch_netem", false }, { "sch_fq", false }, { "sch_fq_codel", false },
 	{ "sch_cake", false }, { "sch_tbf", false }, { "sch_htb", false },

@@ -57,6 +57,7 @@ struct vms_host {
 	char kvm_failure[256];
 	char netdev[NODE__COUNT][2][160], device[NODE__COUNT][2][140];
 	char append[NODE__COUNT][32], ports[3][2][8];
+	struct vm_boot boot;
 	bool kvm, taps;               /* taps: links through vms_net.c, else UDP sockets */
 	unsigned int vcpus, memory_mb;
 	double clock_rate[NODE__COUNT];   /* guest seconds per host second, 0: unknown */
@@ -132,18 +133,21 @@ static int start_guest(struct vms_host *h, enum topo_node_id n)
 {
 	struct vms_guest *g = &h->v.g[n];
 	const char *extra[24];
+	char vser[64];
 	char chardev[PATH_MAX + 48];   /* used until the fork in vm_qemu_start() */
 	size_t e = 0;
 	struct vm_qemu_cfg q = {
 		.qemu = h->qemu, .kernel = h->k.image, .initrd = h->initrd, .console_log = g->console,
 		.qemu_log = g->qlog, .vcpus = h->vcpus, .memory_mb = h->memory_mb, .kvm = h->kvm,
 		.append = h->append[n], .extra = extra, .netns = h->taps ? h->v.netns_path : NULL,
+		.boot = h->boot,
 	};
 	int slot, ret;
 
 	snprintf(h->append[n], sizeof(h->append[n]), "--node %s", topo_node_name(n));
 	snprintf(chardev, sizeof(chardev), "socket,id=ctl,path=%s", g->sock);
-	extra[e++] = "-device"; extra[e++] = "virtio-serial-pci,id=vser";
+	snprintf(vser, sizeof(vser), "%s,id=vser", h->boot.serial_dev);
+	extra[e++] = "-device"; extra[e++] = vser;
 	extra[e++] = "-chardev"; extra[e++] = chardev;
 	extra[e++] = "-device"; extra[e++] = "virtserialport,bus=vser.0,chardev=ctl,name=" VM_PORT_CONTROL;
 	for (slot = 0; slot < 2; slot++) {
@@ -260,8 +264,14 @@ static int boot_all(const struct opts *o, struct vms_host *h)
 
 	h->kvm = !strcmp(o->accel, "kvm") || (!strcmp(o->accel, "auto") && vm_kvm_usable());
 	for (;;) {
+		/* q35 always: PCI, so each virtio-net NIC has MSI-X vectors for its
+		 * queues (microvm's virtio-mmio has one interrupt per device) */
+		ret = vm_boot_plan(&h->k, h->kvm, true, &h->boot);
+		if (ret)
+			return ret;
 		h->v.t_start = util_now_mono();
-		ret = wire(h);
+		if (!ret)
+			ret = wire(h);
 		for (n = 0; !ret && n < NODE__COUNT; n++)
 			ret = start_guest(h, (enum topo_node_id)n);
 		if (!ret && h->taps)
@@ -395,6 +405,8 @@ static int prepare(const struct opts *o, struct vms_host *h)
 	if (util_fmt(h->initrd, sizeof(h->initrd), "%s/initramfs.cpio", h->tmp))
 		return -ENAMETOOLONG;
 	spec.datadir = vm_datadir(datadir, sizeof(datadir)) ? NULL : datadir;
+	vm_boot_plan(&h->k, false, true, &h->boot);
+	spec.strip_module_sigs = h->boot.strip_module_sigs;
 	ret = vm_initramfs_write(h->initrd, &spec);
 	if (ret && ret != -ENOENT)
 		wgb_err("writing the guests' initramfs: %s", strerror(-ret));
@@ -446,8 +458,9 @@ static int amend_run_json(const char *out_dir, const struct opts *o, const struc
 	vms = json_object_new_object();
 	jstr(vms, "accelerator", h->kvm ? "kvm" : "tcg");
 	jstr(vms, "kvm_fallback_reason", h->kvm_failure);
-	jstr(vms, "machine", "q35");
-	jstr(vms, "cpu", h->kvm ? "host" : "qemu64,+rdrand");
+	jstr(vms, "machine", h->boot.kind);
+	jstr(vms, "cpu", h->boot.cpu);
+	jstr(vms, "kernel_cmdline", h->boot.append);
 	jstr(vms, "qemu", h->qemu_version);
 	jstr(vms, "kernel_release", h->k.release);
 	jstr(vms, "kernel_image", h->k.image);
