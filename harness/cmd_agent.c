@@ -18,6 +18,7 @@
 #include "run.h"
 #include "util.h"
 #include "vm_impl.h"
+#include "agent_node.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -146,7 +147,7 @@ static void load_modules(struct agent *a)
 }
 
 /* Ports appear when the host's control messages arrive: poll briefly. */
-static int find_port(const char *name)
+static int find_port(const char *name, int flags)
 {
 	char path[300], dev[64], *text = NULL;
 	struct dirent *e;
@@ -165,7 +166,7 @@ static int find_port(const char *name)
 		text[strcspn(text, "\n")] = 0;
 		if (!strcmp(text, name)) {
 			snprintf(dev, sizeof(dev), "/dev/%.32s", e->d_name);
-			fd = open(dev, O_WRONLY | O_CLOEXEC);
+			fd = open(dev, flags | O_CLOEXEC);
 		}
 		free(text);
 		text = NULL;
@@ -180,9 +181,9 @@ static void open_ports(struct agent *a)
 
 	while ((a->ctl < 0 || a->res < 0) && util_now_mono() < deadline) {
 		if (a->ctl < 0)
-			a->ctl = find_port(VM_PORT_CONTROL);
+			a->ctl = find_port(VM_PORT_CONTROL, O_WRONLY);
 		if (a->res < 0)
-			a->res = find_port(VM_PORT_RESULTS);
+			a->res = find_port(VM_PORT_RESULTS, O_WRONLY);
 		if (a->ctl < 0 || a->res < 0)
 			usleep(10000);
 	}
@@ -273,11 +274,29 @@ static void send_results(struct agent *a)
 	fsync(a->res);
 }
 
+/* --backend vms: this guest is one node, the host sends commands (agent_node.c). */
+static __attribute__((noreturn)) void serve_node(struct agent *a)
+{
+	double deadline = util_now_mono() + 10;
+
+	while ((a->ctl = find_port(VM_PORT_CONTROL, O_RDWR)) < 0 && util_now_mono() < deadline)
+		usleep(10000);
+	if (a->ctl < 0) {
+		errno = ENODEV;
+		panic(a, "virtio-serial port " VM_PORT_CONTROL);
+	}
+	say(a, "boot %.3f", uptime());
+	bring_up_loopback(a);
+	say(a, "ready %.3f", uptime());
+	agent_node_serve(a->ctl);
+	poweroff();
+}
+
 int agent_main(int argc, char *argv[])
 {
 	struct agent a = { -1, -1 };
 	double t_init;
-	int rc;
+	int rc, i;
 
 	if (getpid() != 1) {
 		wgb_err("agent: runs only as init inside a wgbench guest (wgbench run --backend vm)");
@@ -286,6 +305,9 @@ int agent_main(int argc, char *argv[])
 	mount_filesystems(&a);
 	t_init = uptime();
 	load_modules(&a);
+	for (i = 0; i < argc; i++)   /* main() passes what follows "agent" */
+		if (!strcmp(argv[i], "--node"))
+			serve_node(&a);
 	open_ports(&a);
 	say(&a, "init %.3f", t_init);
 	say(&a, "boot %.3f", uptime());

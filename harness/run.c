@@ -16,10 +16,12 @@
 #include "sample.h"
 #include "scenario.h"
 #include "topo.h"
+#include "topo_plan.h"
 #include "traffic.h"
 #include "util.h"
 #include "variant.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <json-c/json.h>
 #include <limits.h>
@@ -202,11 +204,39 @@ static void print_plan(const struct run_ctx *c)
 	fflush(c->tty);
 }
 
+unsigned int run_tunnels(const struct run_ctx *c)
+{
+	return c->be ? c->be_tunnels : c->topo ? topo_tunnels(c->topo) : 0;
+}
+
+static int bring_up_backend(struct run_ctx *c, unsigned int tunnels)
+{
+	struct in_addr a;
+	unsigned int k, plen;
+	int ret;
+
+	ret = c->be->up(c->be_arg, tunnels, c->be_wg_version, sizeof(c->be_wg_version));
+	if (ret)
+		return ret;
+	c->be_tunnels = tunnels;
+	for (k = 0; k < tunnels; k++) {
+		topo_plan_addr(NODE_DRAIN, LINK_LAN, k, &a, &plen);
+		inet_ntop(AF_INET, &a, c->be_drain[k], sizeof(c->be_drain[k]));
+	}
+	if (!c->o->quiet)
+		fprintf(c->tty, "testbed up: %s, %u tunnel(s), %s\n",
+			opts_wg_name(c->o->wg == TUN_NONE ? TUN_NONE : TUN_KERNEL), tunnels, c->be_wg_version);
+	fflush(c->tty);
+	return 0;
+}
+
 static int bring_up(struct run_ctx *c, unsigned int tunnels)
 {
 	struct topo_config cfg;
 	int ret;
 
+	if (c->be)
+		return bring_up_backend(c, tunnels);
 	topo_config_from_opts(&cfg, c->o);
 	cfg.tunnels = tunnels;
 	/* The run owns its testbed: wireguard-go dies with this process. */
@@ -226,8 +256,25 @@ static int bring_up(struct run_ctx *c, unsigned int tunnels)
 	return 0;
 }
 
+/* A variant file's text, NULL for one that sets nothing (the baseline). */
+static char *variant_text(const struct variant *v)
+{
+	struct json_object *d = NULL, *t;
+	char *text = NULL;
+
+	if (!variant_knob_count(v) || variant_describe(v, &d))
+		return NULL;
+	if (json_object_object_get_ex(d, "text", &t) && t)
+		text = strdup(json_object_get_string(t));
+	json_object_put(d);
+	return text;
+}
+
 static void revert_current(struct run_ctx *c)
 {
+	if (c->be && c->cur_v && variant_knob_count(c->cur_v) && c->be_tunnels &&
+	    c->be->variant_apply(c->be_arg, NULL, NULL))
+		wgb_warn("variant '%s': not every value could be restored", variant_name(c->cur_v));
 	if (c->applied) {
 		if (variant_revert(c->applied))
 			wgb_warn("variant '%s': not every value could be restored", variant_name(c->cur_v));
@@ -240,6 +287,10 @@ static void revert_current(struct run_ctx *c)
 static void bring_down(struct run_ctx *c)
 {
 	revert_current(c);
+	if (c->be && c->be_tunnels) {
+		c->be->down(c->be_arg);
+		c->be_tunnels = 0;
+	}
 	if (c->topo) {
 		if (topo_down(c->topo))
 			wgb_warn("testbed %s: not everything was removed; `wgbench cleanup --prefix %s`",
@@ -264,9 +315,15 @@ static void check_variants(struct run_ctx *c)
 
 	for (i = 0; i < variant_count(c->vs); i++) {
 		const struct variant *v = variant_get(c->vs, i);
-		char why[512] = "";
+		char why[512] = "", *text = c->be ? variant_text(v) : NULL;
+		int r;
 
-		if (!variant_check(v, c->topo, why, sizeof(why)))
+		if (c->be)   /* the guests check the knobs for their node */
+			r = text ? c->be->variant_check(c->be_arg, text, why, sizeof(why)) : 0;
+		else
+			r = variant_check(v, c->topo, why, sizeof(why));
+		free(text);
+		if (!r)
 			continue;
 		c->vstate[i].skip = strdup(why[0] ? why : "not supported here");
 		c->failed = true;
@@ -286,7 +343,7 @@ static char *prepare_item(struct run_ctx *c, const struct run_item *it)
 
 	if (c->vstate[it->variant].skip)
 		return strdup(c->vstate[it->variant].skip);
-	if (!c->topo || topo_tunnels(c->topo) != tunnels) {
+	if (run_tunnels(c) != tunnels) {
 		bring_down(c);
 		ret = bring_up(c, tunnels);
 		if (ret) {
@@ -299,7 +356,14 @@ static char *prepare_item(struct run_ctx *c, const struct run_item *it)
 	if (c->cur_v == v)
 		return NULL;
 	revert_current(c);
-	ret = variant_apply(v, c->topo, &c->applied);
+	if (c->be) {
+		char *text = variant_text(v);
+
+		ret = text ? c->be->variant_apply(c->be_arg, text, &applied) : 0;
+		free(text);
+	} else {
+		ret = variant_apply(v, c->topo, &c->applied);
+	}
 	if (ret) {
 		c->applied = NULL;
 		if (asprintf(&err, "variant '%s' could not be applied: %s", variant_name(v),
@@ -308,7 +372,9 @@ static char *prepare_item(struct run_ctx *c, const struct run_item *it)
 		return err;
 	}
 	c->cur_v = v;
-	if (!variant_applied_json(c->applied, &applied)) {
+	if (!c->be && variant_applied_json(c->applied, &applied))
+		applied = NULL;
+	if (applied) {
 		json_object_put(c->vstate[it->variant].applied);
 		c->vstate[it->variant].applied = applied;
 	}
@@ -320,7 +386,7 @@ static void warm_up(struct run_ctx *c)
 	const struct scenario *s = scenario_find(c->all, "tcp-single");
 	struct run_measure m;
 
-	if (c->o->no_warmup || !c->topo)
+	if (c->o->no_warmup || !run_tunnels(c))
 		return;
 	if (!s)
 		s = c->sel[0];
@@ -459,7 +525,13 @@ static int finish(struct run_ctx *c)
 
 int run_execute(const struct opts *o, const char *out_dir)
 {
-	struct run_ctx c = { .o = o, .out_dir = out_dir, .tty = o->json ? stderr : stdout };
+	return run_execute_on(o, out_dir, NULL, NULL);
+}
+
+int run_execute_on(const struct opts *o, const char *out_dir, const struct run_backend *be, void *arg)
+{
+	struct run_ctx c = { .o = o, .out_dir = out_dir, .be = be, .be_arg = arg,
+			     .tty = o->json ? stderr : stdout };
 	struct sigaction old[2];
 	int ret;
 

@@ -1,6 +1,7 @@
 /* run_entry.c — one scenario measured: the flows through libiperf, the
  * sampler around them, the raw iperf3 JSON kept, and one runs[] entry. */
 #include "run_impl.h"
+#include "run.h"
 #include "opts.h"
 #include "results.h"
 #include "sample.h"
@@ -55,7 +56,7 @@ static void sum_flows(struct run_measure *m, bool udp)
 static int fill_specs(struct run_ctx *c, const struct scenario *s, struct run_measure *m)
 {
 	const struct opts *o = c->o;
-	unsigned int tunnels = topo_tunnels(c->topo), i;
+	unsigned int tunnels = run_tunnels(c), i;
 
 	m->flows = o->flows ? o->flows : s->flows;
 	/* iperf3 3.12 runs all -P streams on one thread: one process pair per
@@ -68,7 +69,8 @@ static int fill_specs(struct run_ctx *c, const struct scenario *s, struct run_me
 	if (!m->spec || !m->res)
 		return -ENOMEM;
 	for (i = 0; i < m->tests; i++) {
-		m->spec[i].server_addr = topo_drain_addr(c->topo, i % (tunnels ? tunnels : 1));
+		m->spec[i].server_addr = c->be ? c->be_drain[i % (tunnels ? tunnels : 1)]
+					       : topo_drain_addr(c->topo, i % (tunnels ? tunnels : 1));
 		m->spec[i].port = RUN_BASE_PORT + (int)i;
 		if (!m->spec[i].server_addr)
 			return -ENOENT;
@@ -88,9 +90,9 @@ int run_measure(struct run_ctx *c, const struct scenario *s, int duration, int o
 	m->retransmits = -1;
 	m->wall_start = util_now_wall();
 	ret = fill_specs(c, s, m);
-	if (!ret)
+	if (!ret && !c->be)
 		ret = topo_node_netns_path(c->topo, NODE_SOURCE, src, sizeof(src));
-	if (!ret)
+	if (!ret && !c->be)
 		ret = topo_node_netns_path(c->topo, NODE_DRAIN, dst, sizeof(dst));
 	if (ret) {
 		if (asprintf(&m->error, "testbed: %s", strerror(-ret)) < 0)
@@ -103,8 +105,12 @@ int run_measure(struct run_ctx *c, const struct scenario *s, int duration, int o
 		.streams = m->streams, .block_size = s->block_size, .rate_bps = s->bandwidth_bps,
 		.duration = duration, .omit = omit, .client_netns = src, .server_netns = dst,
 	};
-	ret = traffic_run(&t, m->spec, m->n, scenario_timeout(duration, omit), run_stop_ptr(),
-			  m->res, &m->t_clients);
+	if (c->be)
+		ret = c->be->traffic(c->be_arg, &t, m->spec, m->n, scenario_timeout(duration, omit),
+				     run_stop_ptr(), m->res, &m->t_clients);
+	else
+		ret = traffic_run(&t, m->spec, m->n, scenario_timeout(duration, omit), run_stop_ptr(),
+				  m->res, &m->t_clients);
 	m->wall_end = util_now_wall();
 	for (i = 0; i < m->n && !m->error; i++)
 		if (!m->res[i].ok && m->res[i].error &&
@@ -237,15 +243,20 @@ int run_entry(struct run_ctx *c, const struct run_item *it, const char *prep_err
 	} else {
 		if (!c->o->no_sampler &&
 		    (results_sample_path(c->res, vname, it->scenario->name, it->repeat, &srel, &sabs) ||
-		     sample_start(c->topo, c->o->interval, sabs, &smp))) {
+		     (c->be ? c->be->sample_start(c->be_arg, c->o->interval, sabs)
+			    : sample_start(c->topo, c->o->interval, sabs, &smp)))) {
 			smp = NULL;
 			serr = strdup("the sampler could not start");
 			wgb_warn("%s %s r%u: the sampler could not start; no cpu/drops", vname,
 				 it->scenario->name, it->repeat);
 		}
-		sampled = smp != NULL;
+		sampled = smp != NULL || (c->be && !serr && !c->o->no_sampler);
 		run_measure(c, it->scenario, c->duration, c->omit, &m);
-		if (smp) {
+		if (c->be && sampled) {
+			if (c->be->sample_stop(c->be_arg, m.t_clients + c->omit,
+					       m.t_clients + c->omit + c->duration, &cpu, &drops))
+				serr = strdup("the sampler failed");
+		} else if (smp) {
 			if (sample_stop(smp, m.t_clients + c->omit, m.t_clients + c->omit + c->duration,
 					&cpu, &drops))
 				serr = strdup("the sampler failed");

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "opts.h"
+
 struct json_object;
 struct opts;
 struct results;
@@ -60,7 +62,16 @@ struct run_ctx {
 	const char *warmup_scenario;
 	double warmup_bps;
 	bool failed;
+	/* Another testbed (run.h's run_backend); NULL: topo here. */
+	const struct run_backend *be;
+	void *be_arg;
+	unsigned int be_tunnels;        /* 0: its testbed is down */
+	char be_wg_version[96];
+	char be_drain[OPTS_TUNNELS_MAX][16]; /* drain addresses, the plan's */
 };
+
+/* Tunnels of the live testbed, 0 when none is up. */
+unsigned int run_tunnels(const struct run_ctx *c);
 
 /* One scenario's traffic, flows summed (DESIGN.md's runs[] metrics). */
 struct run_measure {

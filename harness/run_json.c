@@ -2,6 +2,7 @@
  * directory"). Written at the start, after the testbed is up, and at the end,
  * so even a killed run says what it was. */
 #include "run_impl.h"
+#include "run.h"
 #include "opts.h"
 #include "results.h"
 #include "scenario.h"
@@ -146,6 +147,10 @@ void run_json_update(struct run_ctx *c)
 	if (c->topo && json_object_object_get_ex(j, "wireguard", &wg)) {
 		json_object_object_add(wg, "implementation", json_object_new_string(opts_wg_name(topo_wg(c->topo))));
 		json_object_object_add(wg, "version", str(topo_wg_version(c->topo)));
+	} else if (c->be && c->be_wg_version[0] && json_object_object_get_ex(j, "wireguard", &wg)) {
+		json_object_object_add(wg, "implementation", json_object_new_string(
+			opts_wg_name(c->o->wg == TUN_NONE ? TUN_NONE : TUN_KERNEL)));
+		json_object_object_add(wg, "version", str(c->be_wg_version));
 	}
 	json_object_object_add(j, "end", time_json(c->t_end_wall));
 	json_object_object_add(j, "variants", variants_json(c));

@@ -416,7 +416,9 @@ int traffic_run(const struct traffic_test *t, const struct traffic_flow *flows, 
 	}
 	for (i = 0; i < n; i++)
 		io[i].fd = -1;
-	ret = start_servers(t, flows, n, ep, io, stop, res);
+	ret = t->servers_elsewhere ? 0 : start_servers(t, flows, n, ep, io, stop, res);
+	for (i = 0; t->servers_elsewhere && i < n; i++)
+		ep[i] = (struct endpoint){ .t = t, .f = &flows[i], .out_fd = -1 };
 	if (!ret) {
 		if (t_clients_started)
 			*t_clients_started = util_now_mono();
@@ -443,6 +445,45 @@ out:
 	free(io);
 	free(ep);
 	return ret;
+}
+
+int traffic_serve(const struct traffic_test *t, const struct traffic_flow *flows, size_t n,
+		  const volatile sig_atomic_t *stop, pid_t *pids, char **why)
+{
+	struct endpoint *ep = calloc(n, sizeof(*ep));
+	size_t i;
+	int ret = ep ? 0 : -ENOMEM;
+
+	*why = NULL;
+	for (i = 0; i < n; i++)
+		pids[i] = 0;
+	for (i = 0; !ret && i < n; i++) {
+		ep[i] = (struct endpoint){ .t = t, .f = &flows[i], .out_fd = -1 };
+		ret = node_fork(t->server_netns, server_child, &ep[i], NULL, &pids[i]);
+		if (ret && asprintf(why, "cannot start iperf3 server: %s", strerror(-ret)) < 0)
+			*why = NULL;
+	}
+	for (i = 0; !ret && i < n; i++)
+		ret = wait_listening(pids[i], &flows[i], stop, why);
+	if (ret)
+		traffic_serve_end(pids, n, 0);
+	free(ep);   /* the children have their copy */
+	return ret;
+}
+
+void traffic_serve_end(pid_t *pids, size_t n, double timeout)
+{
+	double end = util_now_mono() + timeout;
+	size_t i;
+	int st;
+
+	for (i = 0; i < n; i++) {
+		double left = end - util_now_mono();
+
+		if (pids[i] > 0 && node_wait(pids[i], left > 0 ? left : 0, &st) == -ETIMEDOUT)
+			node_kill(pids[i], 1.0);
+		pids[i] = 0;
+	}
 }
 
 void traffic_flow_result_clear(struct traffic_flow_result *r)

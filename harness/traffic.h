@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct traffic_test {
 	bool udp;
@@ -32,6 +33,7 @@ struct traffic_test {
 	int omit;                   /* -O */
 	const char *client_netns;   /* /run/netns/<prefix>source */
 	const char *server_netns;   /* /run/netns/<prefix>drain */
+	bool servers_elsewhere;     /* servers run on another machine (vms): clients only */
 };
 
 struct traffic_flow {
@@ -67,6 +69,15 @@ int traffic_run(const struct traffic_test *t, const struct traffic_flow *flows, 
 		double timeout, const volatile sig_atomic_t *stop,
 		struct traffic_flow_result *res, double *t_clients_started);
 void traffic_flow_result_clear(struct traffic_flow_result *r);
+
+/* The server half alone, for a server on another machine than its client
+ * (--backend vms: drain and source are guests): starts n one-off servers in
+ * t->server_netns and returns once each listens, pids[] receiving them.
+ * On failure nothing is left running and why (malloc'd) may say more.
+ * traffic_serve_end() waits up to timeout seconds for them, then kills. */
+int traffic_serve(const struct traffic_test *t, const struct traffic_flow *flows, size_t n,
+		  const volatile sig_atomic_t *stop, pid_t *pids, char **why);
+void traffic_serve_end(pid_t *pids, size_t n, double timeout);
 
 /* Pure: extract the metrics of one iperf3 3.12 client JSON document (with the
  * server's output inside, as traffic_run asks for). -EPROTO with the iperf3

@@ -2,6 +2,7 @@
  * every file reported at once), checked against the running kernel and
  * testbed, applied through the knob table, read back and reverted. */
 #include "variant.h"
+#include "topo_node.h"
 #include "knob.h"
 #include "topo.h"
 #include "util.h"
@@ -534,7 +535,7 @@ static int each_target(const struct knob_entry *e, const struct topo *t,
 		return r < 0 ? r : 1;
 	}
 	for (n = 0; n < NODE__COUNT; n++) {
-		if (!(e->nodes & KNOB_NODE_BIT(n)))
+		if (!(e->nodes & KNOB_NODE_BIT(n)) || !topo_node_here(t, (enum topo_node_id)n))
 			continue;
 		tg.node = (enum topo_node_id)n;
 		if (topo_node_netns_path(t, tg.node, tg.netns_path, sizeof(tg.netns_path)))
@@ -571,6 +572,11 @@ static int probe_one(const struct knob_entry *e, const struct knob_target *tg, v
 	return e->ops->probe ? e->ops->probe(e, tg, p->why, p->len) : 0;
 }
 
+size_t variant_knob_count(const struct variant *v)
+{
+	return v ? v->n : 0;
+}
+
 int variant_check(const struct variant *v, const struct topo *t, char *why, size_t len)
 {
 	struct probe_arg p;
@@ -584,7 +590,12 @@ int variant_check(const struct variant *v, const struct topo *t, char *why, size
 	}
 	for (i = 0; i < v->n; i++) {
 		const struct knob_entry *e = &v->e[i];
+		unsigned int n, here = 0;
 
+		for (n = 0; n < NODE__COUNT; n++)
+			here += (e->nodes & KNOB_NODE_BIT(n)) && topo_node_here(t, (enum topo_node_id)n);
+		if (!e->host && !here)
+			continue;   /* for a node another guest holds (--backend vms) */
 		o = snprintf(why, len, "set[%zu].%s: ", e->index, e->ops->key);
 		o = o < 0 || (size_t)o >= len ? 0 : o;
 		p.why = why + o;

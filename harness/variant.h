@@ -32,6 +32,8 @@ const struct variant *variant_get(const struct variant_set *s, size_t i);
 const char *variant_name(const struct variant *v);
 /* Tunnels this variant needs; 0 when it does not say. */
 unsigned int variant_tunnels(const struct variant *v);
+/* Entries of its "set" list (0: the testbed as built, like the baseline). */
+size_t variant_knob_count(const struct variant *v);
 /* {"name","file","text","sha256","description"} for run.json. */
 int variant_describe(const struct variant *v, struct json_object **out);
 

@@ -48,7 +48,7 @@ struct vm_state {
 	pid_t pid;
 };
 
-static int agent_binary(char *buf, size_t len)
+int vm_agent_binary(char *buf, size_t len)
 {
 	const char *env = getenv("WGB_AGENT_BIN");
 	char exe[PATH_MAX];
@@ -470,10 +470,8 @@ int vm_run(const struct opts *o, const char *out_dir)
 	struct vm_kernel k;
 	int r;
 
-	if (o->backend == TOPO_BACKEND_VMS) {
-		wgb_err("--backend vms (one guest per node) is not implemented yet; use --backend vm");
-		return -ENOTSUP;
-	}
+	if (o->backend == TOPO_BACKEND_VMS)
+		return vms_run(o, out_dir);
 	if (o->wg == TUN_WGGO) {
 		wgb_err("--backend vm measures the guest kernel's WireGuard: use --wg kernel (or none)");
 		return -EINVAL;
@@ -493,7 +491,7 @@ int vm_run(const struct opts *o, const char *out_dir)
 	if (!r)
 		r = vm_qemu_find(s->qemu, sizeof(s->qemu));
 	if (!r)
-		r = agent_binary(s->agent, sizeof(s->agent));
+		r = vm_agent_binary(s->agent, sizeof(s->agent));
 	if (!r)
 		r = util_mkdir_p(out_dir, 0755);
 	if (!r)

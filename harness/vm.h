@@ -17,5 +17,7 @@
 struct opts;
 
 int vm_run(const struct opts *o, const char *out_dir);
+/* --backend vms: one guest per node (vms.c); vm_run() hands over to it. */
+int vms_run(const struct opts *o, const char *out_dir);
 
 #endif

@@ -121,13 +121,23 @@ struct vm_qemu_cfg {
 	unsigned int vcpus, memory_mb;
 	bool kvm;
 	struct vm_boot boot;         /* machine, CPU, command line */
+	/* --backend vms (vms.c): control_out NULL leaves out the file ports;
+	 * append adds to the "agent" tail of the kernel command line; extra adds
+	 * arguments (NICs, the control socket), NULL-terminated. */
+	const char *append;
+	const char *const *extra;
+	const char *netns;           /* run QEMU in this network namespace (NULL: here) */
 };
 int vm_qemu_find(char *buf, size_t len);
 int vm_qemu_version(const char *qemu, char *buf, size_t len);
 int vm_qemu_start(const struct vm_qemu_cfg *cfg, pid_t *pid);
 /* Pins vCPU thread i to host CPU i mod ncpus; returns how many were pinned. */
 int vm_qemu_pin_vcpus(pid_t pid, unsigned int vcpus);
+/* The same from host CPU first on (vms: each guest on its own cores). */
+int vm_qemu_pin_vcpus_at(pid_t pid, unsigned int vcpus, unsigned int first);
 void vm_qemu_kill(pid_t pid);
 bool vm_kvm_usable(void);
+/* The wgbench binary that becomes the guest's /init (vm.c). */
+int vm_agent_binary(char *buf, size_t len);
 
 #endif

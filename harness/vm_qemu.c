@@ -92,8 +92,8 @@ bool vm_kvm_usable(void)
 static void exec_qemu(const struct vm_qemu_cfg *c)
 {
 	char smp[32], mem[32], ser[PATH_MAX + 32], ctl[PATH_MAX + 48], res[PATH_MAX + 48];
-	char append[sizeof(c->boot.append) + 32], vser[64];
-	const char *argv[64];
+	char append[sizeof(c->boot.append) + 96], vser[64];
+	const char *argv[96];
 	size_t n = 0;
 	int fd;
 
@@ -102,7 +102,8 @@ static void exec_qemu(const struct vm_qemu_cfg *c)
 	snprintf(ser, sizeof(ser), "file:%s", c->console_log);
 	snprintf(ctl, sizeof(ctl), "file,id=ctl,path=%s", c->control_out);
 	snprintf(res, sizeof(res), "file,id=res,path=%s", c->results_out);
-	snprintf(append, sizeof(append), "%s rdinit=/init -- agent", c->boot.append);
+	snprintf(append, sizeof(append), "%s rdinit=/init -- agent%s%s", c->boot.append,
+		 c->append ? " " : "", c->append ? c->append : "");
 	snprintf(vser, sizeof(vser), "%s,id=vser", c->boot.serial_dev);
 	ARG(c->qemu);
 	ARG("-name"); ARG("wgbench,debug-threads=on");
@@ -115,17 +116,30 @@ static void exec_qemu(const struct vm_qemu_cfg *c)
 	ARG("-kernel"); ARG(c->kernel);
 	ARG("-initrd"); ARG(c->initrd);
 	ARG("-append"); ARG(append);
+	for (size_t i = 0; c->extra && c->extra[i]; i++)
+		ARG(c->extra[i]);
+	if (!c->control_out)
+		goto exec;
 	ARG("-device"); ARG(vser);
 	ARG("-chardev"); ARG(ctl);
 	ARG("-device"); ARG("virtserialport,bus=vser.0,chardev=ctl,name=" VM_PORT_CONTROL);
 	ARG("-chardev"); ARG(res);
 	ARG("-device"); ARG("virtserialport,bus=vser.0,chardev=res,name=" VM_PORT_RESULTS);
+exec:
 	argv[n] = NULL;
 
 	/* No QEMU outlives wgbench, however wgbench ends. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() == 1)
 		_exit(127);
+	if (c->netns) {
+		fd = open(c->netns, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || setns(fd, CLONE_NEWNET)) {
+			fprintf(stderr, "wgbench: QEMU cannot enter %s: %s\n", c->netns, strerror(errno));
+			return;
+		}
+		close(fd);
+	}
 	fd = open(c->qemu_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	if (fd >= 0) {
 		dup2(fd, 1);
@@ -152,8 +166,13 @@ int vm_qemu_start(const struct vm_qemu_cfg *cfg, pid_t *pid)
 	return 0;
 }
 
-/* QEMU names its vCPU threads "CPU <i>/TCG" or "CPU <i>/KVM" (debug-threads). */
 int vm_qemu_pin_vcpus(pid_t pid, unsigned int vcpus)
+{
+	return vm_qemu_pin_vcpus_at(pid, vcpus, 0);
+}
+
+/* QEMU names its vCPU threads "CPU <i>/TCG" or "CPU <i>/KVM" (debug-threads). */
+int vm_qemu_pin_vcpus_at(pid_t pid, unsigned int vcpus, unsigned int first)
 {
 	char dir[64], path[PATH_MAX], comm[64];
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -180,7 +199,7 @@ int vm_qemu_pin_vcpus(pid_t pid, unsigned int vcpus)
 		if (sscanf(comm, "CPU %u/", &i) != 1 || i >= vcpus)
 			continue;
 		CPU_ZERO(&set);
-		CPU_SET(i % (unsigned int)(ncpu > 0 ? ncpu : 1), &set);
+		CPU_SET((first + i) % (unsigned int)(ncpu > 0 ? ncpu : 1), &set);
 		if (!sched_setaffinity(atoi(e->d_name), sizeof(set), &set))
 			pinned++;
 	}

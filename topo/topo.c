@@ -4,6 +4,7 @@
  * killed build can be cleaned up (topo_clean.c). */
 #include "topo_impl.h"
 #include "topo_plan.h"
+#include "topo_node.h"
 #include "netns.h"
 #include "nlx.h"
 #include "util.h"
@@ -323,47 +324,14 @@ static int add_addresses(struct topo *t)
 	return topo_record(t, "addresses");
 }
 
-static int add_routes_tunnels(struct topo *t)
-{
-	struct in_addr any = { 0 }, drain;
-	unsigned int k, plen;
-	int ret = 0;
-
-	for (k = 0; k < t->cfg.tunnels && !ret; k++) {
-		topo_plan_addr(NODE_DRAIN, LINK_LAN, k, &drain, &plen);
-		ret = nlx_route_add(t->node[NODE_GW1].nl, 0, drain, 32, NULL, t->tun[k].ifname[0]);
-		if (!ret)
-			ret = nlx_rule_add(t->node[NODE_GW2].nl, drain, 32, TOPO_RULE_TABLE_BASE + k,
-					   TOPO_RULE_PRIO_BASE + k);
-		if (!ret)
-			ret = nlx_route_add(t->node[NODE_GW2].nl, TOPO_RULE_TABLE_BASE + k, any, 0, NULL,
-					    t->tun[k].ifname[1]);
-	}
-	return ret;
-}
-
 static int add_routes(struct topo *t)
 {
-	struct in_addr any = { 0 }, gw;
-	unsigned int plen;
-	int ret;
+	unsigned int n;
+	int ret = 0;
 
-	topo_plan_addr(NODE_GW1, LINK_LAN, 0, &gw, &plen);
-	ret = nlx_route_add(t->node[NODE_SOURCE].nl, 0, any, 0, &gw, NULL);
-	topo_plan_addr(NODE_GW2, LINK_LAN, 0, &gw, &plen);
-	if (!ret)
-		ret = nlx_route_add(t->node[NODE_DRAIN].nl, 0, any, 0, &gw, NULL);
-	if (ret)
-		return ret;
-	if (t->ops) {
-		ret = add_routes_tunnels(t);
-	} else {
-		topo_plan_addr(NODE_GW2, LINK_UNDERLAY, 0, &gw, &plen);
-		ret = nlx_route_add(t->node[NODE_GW1].nl, 0, topo_plan_ip(10, 103, 0, 0), 24, &gw, NULL);
-		topo_plan_addr(NODE_GW1, LINK_UNDERLAY, 0, &gw, &plen);
-		if (!ret)
-			ret = nlx_route_add(t->node[NODE_GW2].nl, 0, topo_plan_ip(10, 101, 0, 0), 24, &gw, NULL);
-	}
+	for (n = 0; n < NODE__COUNT && !ret; n++)
+		ret = topo_node_routes(t->node[n].nl, (enum topo_node_id)n, t->cfg.prefix,
+				       t->cfg.tunnels, t->ops != NULL);
 	return ret ? ret : topo_record(t, "routes");
 }
 

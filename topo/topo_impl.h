@@ -38,6 +38,7 @@ struct topo {
 	struct topo_tun_work *tun_work; /* ends being made, between start and finish */
 	int lock_fd;
 	double t0;                     /* start of topo_up(), for debug timing */
+	unsigned int only_nodes;       /* a bit per node present; 0: all (a vms guest has one) */
 };
 
 /* Allocate and name everything for cfg (no side effects). */

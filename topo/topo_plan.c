@@ -1,5 +1,6 @@
 /* topo_plan.c — see topo_plan.h; the plan itself is in topo.h's comment. */
 #include "topo_plan.h"
+#include "tun.h"
 #include "util.h"
 
 #include <arpa/inet.h>
@@ -121,4 +122,25 @@ int topo_plan_addr(enum topo_node_id n, enum topo_link_role r, unsigned int k,
 uint16_t topo_plan_port(unsigned int k)
 {
 	return (uint16_t)(TOPO_PORT_BASE + k);
+}
+
+void topo_plan_tun_end(unsigned int k, int g, struct tun_end_cfg *c)
+{
+	enum topo_node_id peer = g ? NODE_GW1 : NODE_GW2;
+	unsigned int plen;
+
+	c->listen_port = topo_plan_port(k);
+	c->peer_endpoint.sin_family = AF_INET;
+	c->peer_endpoint.sin_port = htons(topo_plan_port(k));
+	topo_plan_addr(peer, LINK_UNDERLAY, 0, &c->peer_endpoint.sin_addr, &plen);
+	if (g == 0) {   /* gw1 sends drain address k into tunnel k */
+		topo_plan_addr(NODE_DRAIN, LINK_LAN, k, &c->allowed[0].addr, &plen);
+		c->allowed[0].cidr = 32;
+	} else {        /* gw2 answers the whole source lan */
+		c->allowed[0].addr = topo_plan_ip(10, 101, 0, 0);
+		c->allowed[0].cidr = 24;
+	}
+	topo_plan_addr(peer, LINK_TUNNEL, k, &c->allowed[1].addr, &plen);
+	c->allowed[1].cidr = 32;
+	c->n_allowed = 2;
 }

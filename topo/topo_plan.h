@@ -28,4 +28,9 @@ int topo_plan_addr(enum topo_node_id n, enum topo_link_role r, unsigned int k,
 struct in_addr topo_plan_ip(uint8_t a, uint8_t b, uint8_t c, uint8_t d);
 uint16_t topo_plan_port(unsigned int k);
 
+struct tun_end_cfg;
+/* The plan part of tunnel k's end at gateway g (0: gw1, 1: gw2): listen
+ * port, peer endpoint and allowed IPs (no names, keys or namespace). */
+void topo_plan_tun_end(unsigned int k, int g, struct tun_end_cfg *c);
+
 #endif

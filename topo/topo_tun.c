@@ -32,28 +32,14 @@ struct end_job {
 static void end_cfg(struct topo *t, unsigned int k, int g, const uint8_t priv[TUN_KEY_LEN],
 		    const uint8_t peer_pub[TUN_KEY_LEN], struct tun_end_cfg *c)
 {
-	enum topo_node_id me = g ? NODE_GW2 : NODE_GW1, peer = g ? NODE_GW1 : NODE_GW2;
-	unsigned int plen;
+	enum topo_node_id me = g ? NODE_GW2 : NODE_GW1;
 
 	memset(c, 0, sizeof(*c));
 	c->netns_path = t->node[me].path;
 	c->ifname = t->tun[k].ifname[g];
-	c->listen_port = topo_plan_port(k);
 	memcpy(c->private_key, priv, TUN_KEY_LEN);
 	memcpy(c->peer_public_key, peer_pub, TUN_KEY_LEN);
-	c->peer_endpoint.sin_family = AF_INET;
-	c->peer_endpoint.sin_port = htons(topo_plan_port(k));
-	topo_plan_addr(peer, LINK_UNDERLAY, 0, &c->peer_endpoint.sin_addr, &plen);
-	if (g == 0) {   /* gw1 sends drain address k into tunnel k */
-		topo_plan_addr(NODE_DRAIN, LINK_LAN, k, &c->allowed[0].addr, &plen);
-		c->allowed[0].cidr = 32;
-	} else {        /* gw2 answers the whole source lan */
-		c->allowed[0].addr = topo_plan_ip(10, 101, 0, 0);
-		c->allowed[0].cidr = 24;
-	}
-	topo_plan_addr(peer, LINK_TUNNEL, k, &c->allowed[1].addr, &plen);
-	c->allowed[1].cidr = 32;
-	c->n_allowed = 2;
+	topo_plan_tun_end(k, g, c);
 	c->persistent = t->cfg.persistent;
 }
 

@@ -1,0 +1,47 @@
+/* topo_node.h — one node of the testbed on its own, in the calling thread's
+ * network namespace: what the netns testbed does for each namespace and what
+ * a --backend vms guest does for itself (one guest per node).
+ *
+ * topo_node_routes() is the route plan of topo.h for node n (both backends
+ * use it). topo_node_setup() builds node n inside a guest: it renames the
+ * NICs the host wired (found by MAC) to the plan's interface names, gives
+ * them the plan's addresses, turns forwarding on at the gateways, makes the
+ * gateway's kernel WireGuard ends (keys from the host) and adds the routes.
+ * The guest powers off at the end, so there is no teardown.
+ */
+#ifndef WGB_TOPO_NODE_H
+#define WGB_TOPO_NODE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "topo.h"
+#include "tun.h"
+
+struct nlx;
+
+int topo_node_routes(struct nlx *nl, enum topo_node_id n, const char *prefix,
+		     unsigned int tunnels, bool tunnel);
+
+/* MAC the host gives node n's NIC on link r: 52:54:00:77:<n>:<r>. */
+void topo_node_mac(enum topo_node_id n, enum topo_link_role r, uint8_t mac[6]);
+
+struct topo_node_cfg {
+	enum topo_node_id node;
+	char prefix[OPTS_PREFIX_MAX + 1];
+	unsigned int tunnels;
+	bool wg;                                  /* kernel WireGuard, else plain routing */
+	uint8_t private_key[OPTS_TUNNELS_MAX][TUN_KEY_LEN];   /* gateways: this end's */
+	uint8_t peer_public_key[OPTS_TUNNELS_MAX][TUN_KEY_LEN];
+};
+
+int topo_node_setup(const struct topo_node_cfg *c);
+
+/* A struct topo for the knobs of a variant (variant.h) inside a guest: only
+ * c->node is present, its namespace is this one (/proc/self/ns/net), its
+ * interfaces have the plan's names. topo_free() releases it; never topo_down(). */
+int topo_node_view(const struct topo_node_cfg *c, struct topo **out);
+/* Is node n in t (always, except in a topo_node_view())? */
+bool topo_node_here(const struct topo *t, enum topo_node_id n);
+
+#endif
