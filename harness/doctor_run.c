@@ -179,13 +179,7 @@ static void bring_down(struct doc_ctx *c)
 		variant_applied_free(c->applied);
 		c->applied = NULL;
 	}
-	if (c->topo) {
-		if (topo_down(c->topo))
-			wgb_warn("testbed %s: not everything was removed; `wgbench cleanup --prefix %s`",
-				 c->o->prefix, c->o->prefix);
-		topo_free(c->topo);
-		c->topo = NULL;
-	}
+	topo_teardown(&c->topo);
 }
 
 static void put_mtu(struct doc_ctx *c, struct json_object *o, const char *key, enum topo_node_id n,

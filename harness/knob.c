@@ -1,12 +1,15 @@
 /* knob.c — the knob table and what its rows share: error lists, records,
  * JSON value checks, and file access from inside a network namespace. */
 #include "knob.h"
+#include "node.h"
 #include "util.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <netlink/netlink.h>
+#include <netlink/socket.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -222,18 +225,12 @@ struct ns_reply {
 	char buf[3072];
 };
 
+/* "" (or NULL) is the host: stay where we are. */
 static int enter_net(const char *netns_path)
 {
-	int fd, r;
-
 	if (!netns_path || !netns_path[0])
 		return 0;
-	fd = open(netns_path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	r = setns(fd, CLONE_NEWNET);
-	close(fd);
-	return r ? -errno : 0;
+	return node_enter(netns_path);
 }
 
 /* In the child: sysfs shows the devices of the namespace that mounted it,
@@ -379,30 +376,35 @@ int knob_ns_list(const char *netns_path, const char *dir, char *buf, size_t len)
 
 int knob_netns_enter(const char *netns_path, int *saved_fd)
 {
-	int self, r;
-
 	*saved_fd = -1;
 	if (!netns_path || !netns_path[0])
 		return 0;
-	self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (self < 0)
-		return -errno;
-	r = enter_net(netns_path);
-	if (r) {
-		close(self);
-		return r;
-	}
-	*saved_fd = self;
-	return 0;
+	return node_enter_save(netns_path, saved_fd);
 }
 
 void knob_netns_leave(int saved_fd)
 {
-	if (saved_fd < 0)
-		return;
-	if (setns(saved_fd, CLONE_NEWNET))
-		wgb_err("cannot return to the original network namespace: %s", strerror(errno));
-	close(saved_fd);
+	int r = node_return(&saved_fd);
+
+	if (r)
+		wgb_err("cannot return to the original network namespace: %s", strerror(-r));
+}
+
+int knob_rtnl_sock(const char *netns_path, struct nl_sock **out)
+{
+	struct nl_sock *sk;
+	int saved, r = knob_netns_enter(netns_path, &saved);
+
+	if (r)
+		return r;
+	sk = nl_socket_alloc();
+	r = !sk ? -ENOMEM : nl_connect(sk, NETLINK_ROUTE) ? -EIO : 0;
+	knob_netns_leave(saved);
+	if (r)
+		nl_socket_free(sk);
+	else
+		*out = sk;
+	return r;
 }
 
 void knob_nft_table_name(const char *prefix, char *buf, size_t len)

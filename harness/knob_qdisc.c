@@ -280,23 +280,6 @@ static int add(struct nl_sock *sk, const struct knob_entry *e, int ifindex)
 	return r;
 }
 
-static int sock_in(const char *netns, struct nl_sock **out)
-{
-	struct nl_sock *sk;
-	int saved, r = knob_netns_enter(netns, &saved);
-
-	if (r)
-		return r;
-	sk = nl_socket_alloc();
-	r = !sk ? -ENOMEM : nl_connect(sk, NETLINK_ROUTE) ? -EIO : 0;
-	knob_netns_leave(saved);
-	if (r)
-		nl_socket_free(sk);
-	else
-		*out = sk;
-	return r;
-}
-
 /* The kernel's answer, in a scratch namespace, to adding this qdisc. */
 static int qdisc_probe(const struct knob_entry *e, const struct knob_target *tg, char *why,
 		       size_t len)
@@ -316,7 +299,7 @@ static int qdisc_probe(const struct knob_entry *e, const struct knob_target *tg,
 		struct nl_sock *sk = NULL;
 
 		close(p[0]);
-		err = unshare(CLONE_NEWNET) ? -NLE_PERM : sock_in("", &sk) ? -NLE_FAILURE : add(sk, e, 1);
+		err = unshare(CLONE_NEWNET) ? -NLE_PERM : knob_rtnl_sock("", &sk) ? -NLE_FAILURE : add(sk, e, 1);
 		if (write(p[1], &err, sizeof(err)) != sizeof(err))
 			_exit(1);
 		_exit(0);
@@ -344,7 +327,7 @@ static int current(const char *netns, const char *ifname, const struct knob_entr
 	struct rtnl_link *l = NULL;
 	struct rtnl_qdisc *q;
 	struct knob_entry d;
-	int r = sock_in(netns, &sk), ifindex;
+	int r = knob_rtnl_sock(netns, &sk), ifindex;
 
 	if (r)
 		return r;
@@ -408,7 +391,7 @@ static int qdisc_apply(const struct knob_entry *e, const struct knob_target *tg,
 	ret = current(tg->netns_path, tg->ifname, NULL, r->before, sizeof(r->before));
 	if (ret)
 		return ret;
-	ret = sock_in(tg->netns_path, &sk);
+	ret = knob_rtnl_sock(tg->netns_path, &sk);
 	if (ret)
 		return ret;
 	if (rtnl_link_get_kernel(sk, 0, tg->ifname, &l) < 0) {
@@ -448,7 +431,7 @@ static int qdisc_revert(const struct knob_rec *r)
 	struct nl_sock *sk = NULL;
 	struct rtnl_link *l = NULL;
 	struct rtnl_qdisc *q;
-	int ret = sock_in(r->netns_path, &sk);
+	int ret = knob_rtnl_sock(r->netns_path, &sk);
 
 	if (ret)
 		return ret;

@@ -291,13 +291,7 @@ static void bring_down(struct run_ctx *c)
 		c->be->down(c->be_arg);
 		c->be_tunnels = 0;
 	}
-	if (c->topo) {
-		if (topo_down(c->topo))
-			wgb_warn("testbed %s: not everything was removed; `wgbench cleanup --prefix %s`",
-				 c->o->prefix, c->o->prefix);
-		topo_free(c->topo);
-		c->topo = NULL;
-	}
+	topo_teardown(&c->topo);
 }
 
 static unsigned int tunnels_for(const struct run_ctx *c, const struct variant *v)

@@ -6,14 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
-static int failures;
-
-#define CHECK(cond, what) do { \
-	if (!(cond)) { \
-		failures++; \
-		fprintf(stderr, "t_topo_plan:%d: %s (%s)\n", __LINE__, what, #cond); \
-	} \
-} while (0)
+#define T_NAME "t_topo_plan"
+#define CHECK T_CHECK_WHAT
+#include "t_common.h"
 
 static const char *ifname(const char *prefix, enum topo_node_id n, enum topo_link_role r, unsigned int k,
 			  char *buf, size_t len)

@@ -180,7 +180,7 @@ int netns_pids(const char *name, pid_t **pids, size_t *n)
 	struct stat want, st;
 	char path[256];
 	struct dirent *de;
-	pid_t *list = NULL, *grown;
+	pid_t *list = NULL;
 	size_t cap = 0, cnt = 0;
 	DIR *d = NULL;
 	int ret;
@@ -203,14 +203,9 @@ int netns_pids(const char *name, pid_t **pids, size_t *n)
 			continue;
 		if (stat(path, &st) < 0 || st.st_ino != want.st_ino || st.st_dev != want.st_dev)
 			continue;
-		if (cnt == cap) {
-			cap = cap ? cap * 2 : 8;
-			grown = realloc(list, cap * sizeof(*list));
-			if (!grown) {
-				ret = -ENOMEM;
-				goto out;
-			}
-			list = grown;
+		if (util_grow(&list, &cap, cnt + 1, sizeof(*list))) {
+			ret = -ENOMEM;
+			goto out;
 		}
 		list[cnt++] = (pid_t)atoi(de->d_name);
 	}
@@ -238,7 +233,7 @@ void netns_list_free(char **names, size_t n)
 int netns_list(const char *prefix, char ***names, size_t *n)
 {
 	size_t cap = 0, cnt = 0, plen = strlen(prefix);
-	char **list = NULL, **grown;
+	char **list = NULL;
 	struct dirent *de;
 	DIR *d;
 	int ret = 0;
@@ -251,14 +246,9 @@ int netns_list(const char *prefix, char ***names, size_t *n)
 	while ((de = readdir(d))) {
 		if (de->d_name[0] == '.' || strncmp(de->d_name, prefix, plen))
 			continue;
-		if (cnt == cap) {
-			cap = cap ? cap * 2 : 8;
-			grown = realloc(list, cap * sizeof(*list));
-			if (!grown) {
-				ret = -ENOMEM;
-				break;
-			}
-			list = grown;
+		if (util_grow(&list, &cap, cnt + 1, sizeof(*list))) {
+			ret = -ENOMEM;
+			break;
 		}
 		list[cnt] = strdup(de->d_name);
 		if (!list[cnt]) {

@@ -122,6 +122,17 @@ void topo_free(struct topo *t)
 	free(t);
 }
 
+void topo_teardown(struct topo **t)
+{
+	if (!*t)
+		return;
+	if (topo_down(*t))
+		wgb_warn("testbed %s: not everything was removed; `wgbench cleanup --prefix %s`",
+			 topo_prefix(*t), topo_prefix(*t));
+	topo_free(*t);
+	*t = NULL;
+}
+
 int topo_node_open(struct topo *t, enum topo_node_id n)
 {
 	struct topo_node_rt *nd = &t->node[n];
