@@ -317,13 +317,11 @@ static void child_file(const char *netns_path, const char *path, const char *val
 	rep->buf[used] = 0;
 }
 
-static int ns_do(const char *netns_path, const char *path, const char *value, bool list,
-		 char *buf, size_t len)
+int knob_fork_call(void (*fn)(void *arg, void *reply), void *arg, void *reply, size_t size)
 {
-	struct ns_reply rep;
+	size_t got = 0;
 	int p[2], st;
 	pid_t pid;
-	size_t got = 0;
 	ssize_t n;
 
 	if (pipe2(p, O_CLOEXEC))
@@ -335,15 +333,14 @@ static int ns_do(const char *netns_path, const char *path, const char *value, bo
 		return -errno;
 	}
 	if (pid == 0) {
-		memset(&rep, 0, sizeof(rep));
 		close(p[0]);
-		child_file(netns_path, path, value, list, &rep);
-		if (write(p[1], &rep, sizeof(rep)) != (ssize_t)sizeof(rep))
+		fn(arg, reply);
+		if (write(p[1], reply, size) != (ssize_t)size)
 			_exit(1);
 		_exit(0);
 	}
 	close(p[1]);
-	while (got < sizeof(rep) && (n = read(p[0], (char *)&rep + got, sizeof(rep) - got)) != 0) {
+	while (got < size && (n = read(p[0], (char *)reply + got, size - got)) != 0) {
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -354,8 +351,31 @@ static int ns_do(const char *netns_path, const char *path, const char *value, bo
 	close(p[0]);
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
-	if (got != sizeof(rep))
-		return -EIO;
+	return got == size ? 0 : -EIO;
+}
+
+struct ns_job {
+	const char *netns_path, *path, *value;
+	bool list;
+};
+
+static void ns_job_run(void *arg, void *reply)
+{
+	const struct ns_job *j = arg;
+
+	memset(reply, 0, sizeof(struct ns_reply));
+	child_file(j->netns_path, j->path, j->value, j->list, reply);
+}
+
+static int ns_do(const char *netns_path, const char *path, const char *value, bool list,
+		 char *buf, size_t len)
+{
+	struct ns_job job = { netns_path, path, value, list };
+	struct ns_reply rep;
+	int ret = knob_fork_call(ns_job_run, &job, &rep, sizeof(rep));
+
+	if (ret)
+		return ret;
 	if (buf && len)
 		snprintf(buf, len, "%s", rep.buf);
 	if (rep.werr)

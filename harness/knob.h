@@ -183,6 +183,10 @@ unsigned int knob_ncpus(void);
  * namespaces never change). The value read is trimmed of the newline. */
 int knob_ns_file(const char *netns_path, const char *path, const char *value,
 		 char *buf, size_t len);
+/* Run fn(arg, reply) in a forked child (the caller's process never changes
+ * namespace) and copy back the `size` bytes of reply it fills. 0, -errno if
+ * it cannot fork, -EIO if the reply did not arrive whole. */
+int knob_fork_call(void (*fn)(void *arg, void *reply), void *arg, void *reply, size_t size);
 /* List the names in a sysfs directory of a namespace, space-separated. */
 int knob_ns_list(const char *netns_path, const char *dir, char *buf, size_t len);
 

@@ -280,36 +280,26 @@ static int add(struct nl_sock *sk, const struct knob_entry *e, int ifindex)
 	return r;
 }
 
+/* In a child: add the qdisc in a scratch namespace; the libnl error is the reply. */
+static void probe_child(void *arg, void *reply)
+{
+	const struct knob_entry *e = arg;
+	struct nl_sock *sk = NULL;
+	int *err = reply;
+
+	*err = unshare(CLONE_NEWNET) ? -NLE_PERM : knob_rtnl_sock("", &sk) ? -NLE_FAILURE : add(sk, e, 1);
+}
+
 /* The kernel's answer, in a scratch namespace, to adding this qdisc. */
 static int qdisc_probe(const struct knob_entry *e, const struct knob_target *tg, char *why,
 		       size_t len)
 {
-	int p[2], st, err = 0;
-	pid_t pid;
+	int err = 0, r = knob_fork_call(probe_child, (void *)e, &err, sizeof(err));
 
-	if (pipe2(p, O_CLOEXEC))
-		return -errno;
-	pid = fork();
-	if (pid < 0) {
-		close(p[0]);
-		close(p[1]);
-		return -errno;
-	}
-	if (pid == 0) {
-		struct nl_sock *sk = NULL;
-
-		close(p[0]);
-		err = unshare(CLONE_NEWNET) ? -NLE_PERM : knob_rtnl_sock("", &sk) ? -NLE_FAILURE : add(sk, e, 1);
-		if (write(p[1], &err, sizeof(err)) != sizeof(err))
-			_exit(1);
-		_exit(0);
-	}
-	close(p[1]);
-	if (read(p[0], &err, sizeof(err)) != sizeof(err))
+	if (r == -EIO)
 		err = -NLE_FAILURE;
-	close(p[0]);
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
+	else if (r)
+		return r;
 	if (err) {
 		snprintf(why, len, "qdisc %s is not available in this kernel (adding \"%s\" in a "
 			 "scratch namespace failed: %s)", e->q.kind, e->requested, nl_geterror(err));
