@@ -1,8 +1,10 @@
 /* t_tun_cfg.h — the one tunnel end both wire-format tests (t_tun_genl,
  * t_tun_uapi) encode: gw1's end of tunnel 0, with two allowed IPs.
- * Include from a t_*.c program after tun.h. */
+ * Include from a t_*.c program only. */
 #ifndef WGB_T_TUN_CFG_H
 #define WGB_T_TUN_CFG_H
+
+#include "tun.h"
 
 #include <arpa/inet.h>
 #include <string.h>
