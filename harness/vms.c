@@ -281,7 +281,7 @@ static int resolve(const struct opts *o, struct vms_host *h)
 
 int vms_run(const struct opts *o, const char *out_dir)
 {
-	struct sigaction sa = { .sa_handler = on_signal }, old_int, old_term;
+	struct sigaction old[2];
 	struct vms_host *h = calloc(1, sizeof(*h));
 	bool booted = false;
 	unsigned int n;
@@ -307,12 +307,9 @@ int vms_run(const struct opts *o, const char *out_dir)
 		goto out;
 	vms_stop = 0;
 	h->v.stop = &vms_stop;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
+	util_signals_install(on_signal, old);
 	r = vms_boot_all(o, h);
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
+	util_signals_restore(old);
 	if (r)
 		goto out;
 	booted = true;

@@ -3,7 +3,6 @@
 #include "netns.h"
 #include "util.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -163,106 +162,4 @@ int netns_exists(const char *name)
 	if (netns_path(name, path, sizeof(path)))
 		return 0;
 	return access(path, F_OK) == 0;
-}
-
-static bool is_pid_name(const char *s)
-{
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (*s < '0' || *s > '9')
-			return false;
-	return true;
-}
-
-int netns_pids(const char *name, pid_t **pids, size_t *n)
-{
-	struct stat want, st;
-	char path[256];
-	struct dirent *de;
-	pid_t *list = NULL;
-	size_t cap = 0, cnt = 0;
-	DIR *d = NULL;
-	int ret;
-
-	*pids = NULL;
-	*n = 0;
-	ret = netns_path(name, path, sizeof(path));
-	if (ret)
-		return ret;
-	/* The bind mount shows the nsfs inode; an unmounted file shows its own. */
-	if (stat(path, &want) < 0)
-		return errno == ENOENT ? 0 : -errno;
-	d = opendir("/proc");
-	if (!d)
-		return -errno;
-	while ((de = readdir(d))) {
-		if (!is_pid_name(de->d_name))
-			continue;
-		if (util_fmt(path, sizeof(path), "/proc/%s/ns/net", de->d_name))
-			continue;
-		if (stat(path, &st) < 0 || st.st_ino != want.st_ino || st.st_dev != want.st_dev)
-			continue;
-		if (util_grow(&list, &cap, cnt + 1, sizeof(*list))) {
-			ret = -ENOMEM;
-			goto out;
-		}
-		list[cnt++] = (pid_t)atoi(de->d_name);
-	}
-	*pids = list;
-	*n = cnt;
-	list = NULL;
-	ret = 0;
-out:
-	free(list);
-	closedir(d);
-	return ret;
-}
-
-void netns_list_free(char **names, size_t n)
-{
-	size_t i;
-
-	if (!names)
-		return;
-	for (i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-}
-
-int netns_list(const char *prefix, char ***names, size_t *n)
-{
-	size_t cap = 0, cnt = 0, plen = strlen(prefix);
-	char **list = NULL;
-	struct dirent *de;
-	DIR *d;
-	int ret = 0;
-
-	*names = NULL;
-	*n = 0;
-	d = opendir(NETNS_RUN_DIR);
-	if (!d)
-		return errno == ENOENT ? 0 : -errno;
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.' || strncmp(de->d_name, prefix, plen))
-			continue;
-		if (util_grow(&list, &cap, cnt + 1, sizeof(*list))) {
-			ret = -ENOMEM;
-			break;
-		}
-		list[cnt] = strdup(de->d_name);
-		if (!list[cnt]) {
-			ret = -ENOMEM;
-			break;
-		}
-		cnt++;
-	}
-	closedir(d);
-	if (ret) {
-		netns_list_free(list, cnt);
-		return ret;
-	}
-	*names = list;
-	*n = cnt;
-	return 0;
 }
