@@ -31,28 +31,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static int ns_enter(const char *netns_path, int *saved)
-{
-	int r;
-
-	*saved = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (*saved < 0)
-		return -errno;
-	r = node_enter(netns_path);
-	if (r) {
-		close(*saved);
-		*saved = -1;
-	}
-	return r;
-}
-
 static void ns_leave(int saved)
 {
-	if (saved < 0)
-		return;
-	if (setns(saved, CLONE_NEWNET))
-		wgb_err("doctor: cannot return to the original network namespace: %s", strerror(errno));
-	close(saved);
+	int r = node_return(&saved);
+
+	if (r)
+		wgb_err("doctor: cannot return to the original network namespace: %s", strerror(-r));
 }
 
 /* ---- DF echo probes ---- */
@@ -82,7 +66,7 @@ int doctor_pinger_open(const char *netns_path, struct in_addr dst, struct doctor
 
 	if (!p)
 		return -ENOMEM;
-	r = ns_enter(netns_path, &saved);
+	r = node_enter_save(netns_path, &saved);
 	if (r) {
 		free(p);
 		return r;
@@ -143,7 +127,7 @@ static unsigned int route_mtu(struct doctor_pinger *p)
 	int fd, saved, mtu = 0;
 	socklen_t l = sizeof(mtu);
 
-	if (ns_enter(p->netns_path, &saved))
+	if (node_enter_save(p->netns_path, &saved))
 		return 0;
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	ns_leave(saved);
@@ -250,7 +234,7 @@ int doctor_ping(struct doctor_pinger *p, unsigned int size, unsigned int attempt
 static int nl_in(const char *netns_path, struct nl_sock **out)
 {
 	struct nl_sock *sk;
-	int saved, r = ns_enter(netns_path, &saved);
+	int saved, r = node_enter_save(netns_path, &saved);
 
 	if (r)
 		return r;
@@ -478,7 +462,7 @@ int doctor_icmp_counters(const char *netns_path, uint64_t *in_dest_unreachs,
 			 uint64_t *out_dest_unreachs)
 {
 	char *text = NULL;
-	int saved, fd, r = ns_enter(netns_path, &saved);
+	int saved, fd, r = node_enter_save(netns_path, &saved);
 
 	if (r)
 		return r;

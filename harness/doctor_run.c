@@ -179,13 +179,7 @@ static void bring_down(struct doc_ctx *c)
 		variant_applied_free(c->applied);
 		c->applied = NULL;
 	}
-	if (c->topo) {
-		if (topo_down(c->topo))
-			wgb_warn("testbed %s: not everything was removed; `wgbench cleanup --prefix %s`",
-				 c->o->prefix, c->o->prefix);
-		topo_free(c->topo);
-		c->topo = NULL;
-	}
+	topo_teardown(&c->topo);
 }
 
 static void put_mtu(struct doc_ctx *c, struct json_object *o, const char *key, enum topo_node_id n,
@@ -498,24 +492,19 @@ static int measure(struct doc_ctx *c)
 int doctor_collect(const struct opts *o, struct json_object **input)
 {
 	struct doc_ctx c = { .o = o, .tty = o->json ? stderr : stdout };
-	struct sigaction sa, old[2];
+	struct sigaction old[2];
 	int ret;
 
 	if ((ret = load_inputs(&c)) || (ret = prepare_out(o)))
 		goto out;
 	c.in = json_object_new_object();
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;   /* no SA_RESTART: poll() must wake up */
-	sigemptyset(&sa.sa_mask);
 	doctor_stop = 0;
-	sigaction(SIGINT, &sa, &old[0]);
-	sigaction(SIGTERM, &sa, &old[1]);
+	util_signals_install(on_signal, old);
 	ret = bring_up(&c);
 	if (!ret && !doctor_stop)
 		ret = measure(&c);
 	bring_down(&c);
-	sigaction(SIGINT, &old[0], NULL);
-	sigaction(SIGTERM, &old[1], NULL);
+	util_signals_restore(old);
 	if (doctor_stop) {
 		wgb_err("doctor: stopped by signal %d; the testbed was removed", (int)doctor_stop);
 		ret = -EINTR;

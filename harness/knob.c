@@ -1,12 +1,15 @@
 /* knob.c — the knob table and what its rows share: error lists, records,
  * JSON value checks, and file access from inside a network namespace. */
 #include "knob.h"
+#include "node.h"
 #include "util.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <netlink/netlink.h>
+#include <netlink/socket.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -222,18 +225,12 @@ struct ns_reply {
 	char buf[3072];
 };
 
+/* "" (or NULL) is the host: stay where we are. */
 static int enter_net(const char *netns_path)
 {
-	int fd, r;
-
 	if (!netns_path || !netns_path[0])
 		return 0;
-	fd = open(netns_path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	r = setns(fd, CLONE_NEWNET);
-	close(fd);
-	return r ? -errno : 0;
+	return node_enter(netns_path);
 }
 
 /* In the child: sysfs shows the devices of the namespace that mounted it,
@@ -320,13 +317,11 @@ static void child_file(const char *netns_path, const char *path, const char *val
 	rep->buf[used] = 0;
 }
 
-static int ns_do(const char *netns_path, const char *path, const char *value, bool list,
-		 char *buf, size_t len)
+int knob_fork_call(void (*fn)(void *arg, void *reply), void *arg, void *reply, size_t size)
 {
-	struct ns_reply rep;
+	size_t got = 0;
 	int p[2], st;
 	pid_t pid;
-	size_t got = 0;
 	ssize_t n;
 
 	if (pipe2(p, O_CLOEXEC))
@@ -338,15 +333,14 @@ static int ns_do(const char *netns_path, const char *path, const char *value, bo
 		return -errno;
 	}
 	if (pid == 0) {
-		memset(&rep, 0, sizeof(rep));
 		close(p[0]);
-		child_file(netns_path, path, value, list, &rep);
-		if (write(p[1], &rep, sizeof(rep)) != (ssize_t)sizeof(rep))
+		fn(arg, reply);
+		if (write(p[1], reply, size) != (ssize_t)size)
 			_exit(1);
 		_exit(0);
 	}
 	close(p[1]);
-	while (got < sizeof(rep) && (n = read(p[0], (char *)&rep + got, sizeof(rep) - got)) != 0) {
+	while (got < size && (n = read(p[0], (char *)reply + got, size - got)) != 0) {
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -357,8 +351,31 @@ static int ns_do(const char *netns_path, const char *path, const char *value, bo
 	close(p[0]);
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
-	if (got != sizeof(rep))
-		return -EIO;
+	return got == size ? 0 : -EIO;
+}
+
+struct ns_job {
+	const char *netns_path, *path, *value;
+	bool list;
+};
+
+static void ns_job_run(void *arg, void *reply)
+{
+	const struct ns_job *j = arg;
+
+	memset(reply, 0, sizeof(struct ns_reply));
+	child_file(j->netns_path, j->path, j->value, j->list, reply);
+}
+
+static int ns_do(const char *netns_path, const char *path, const char *value, bool list,
+		 char *buf, size_t len)
+{
+	struct ns_job job = { netns_path, path, value, list };
+	struct ns_reply rep;
+	int ret = knob_fork_call(ns_job_run, &job, &rep, sizeof(rep));
+
+	if (ret)
+		return ret;
 	if (buf && len)
 		snprintf(buf, len, "%s", rep.buf);
 	if (rep.werr)
@@ -379,30 +396,35 @@ int knob_ns_list(const char *netns_path, const char *dir, char *buf, size_t len)
 
 int knob_netns_enter(const char *netns_path, int *saved_fd)
 {
-	int self, r;
-
 	*saved_fd = -1;
 	if (!netns_path || !netns_path[0])
 		return 0;
-	self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (self < 0)
-		return -errno;
-	r = enter_net(netns_path);
-	if (r) {
-		close(self);
-		return r;
-	}
-	*saved_fd = self;
-	return 0;
+	return node_enter_save(netns_path, saved_fd);
 }
 
 void knob_netns_leave(int saved_fd)
 {
-	if (saved_fd < 0)
-		return;
-	if (setns(saved_fd, CLONE_NEWNET))
-		wgb_err("cannot return to the original network namespace: %s", strerror(errno));
-	close(saved_fd);
+	int r = node_return(&saved_fd);
+
+	if (r)
+		wgb_err("cannot return to the original network namespace: %s", strerror(-r));
+}
+
+int knob_rtnl_sock(const char *netns_path, struct nl_sock **out)
+{
+	struct nl_sock *sk;
+	int saved, r = knob_netns_enter(netns_path, &saved);
+
+	if (r)
+		return r;
+	sk = nl_socket_alloc();
+	r = !sk ? -ENOMEM : nl_connect(sk, NETLINK_ROUTE) ? -EIO : 0;
+	knob_netns_leave(saved);
+	if (r)
+		nl_socket_free(sk);
+	else
+		*out = sk;
+	return r;
 }
 
 void knob_nft_table_name(const char *prefix, char *buf, size_t len)

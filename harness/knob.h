@@ -28,6 +28,7 @@
 #include "topo.h"
 
 struct json_object;
+struct nl_sock;
 
 #define KNOB_STR_MAX 256
 #define KNOB_MAX_OFFLOADS 16
@@ -182,6 +183,10 @@ unsigned int knob_ncpus(void);
  * namespaces never change). The value read is trimmed of the newline. */
 int knob_ns_file(const char *netns_path, const char *path, const char *value,
 		 char *buf, size_t len);
+/* Run fn(arg, reply) in a forked child (the caller's process never changes
+ * namespace) and copy back the `size` bytes of reply it fills. 0, -errno if
+ * it cannot fork, -EIO if the reply did not arrive whole. */
+int knob_fork_call(void (*fn)(void *arg, void *reply), void *arg, void *reply, size_t size);
 /* List the names in a sysfs directory of a namespace, space-separated. */
 int knob_ns_list(const char *netns_path, const char *dir, char *buf, size_t len);
 
@@ -189,6 +194,9 @@ int knob_ns_list(const char *netns_path, const char *dir, char *buf, size_t len)
  * and ioctl sockets, which stay bound to the namespace they were made in). */
 int knob_netns_enter(const char *netns_path, int *saved_fd);
 void knob_netns_leave(int saved_fd);
+/* A connected NETLINK_ROUTE socket bound to that namespace ("" = the host);
+ * 0 or -errno (-EIO when it cannot connect). */
+int knob_rtnl_sock(const char *netns_path, struct nl_sock **out);
 
 /* The nftables table of a testbed: "wgbench_" + prefix with '-' as '_'. */
 void knob_nft_table_name(const char *prefix, char *buf, size_t len);

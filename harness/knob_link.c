@@ -22,25 +22,6 @@
 
 /* --- sockets in a namespace -------------------------------------------- */
 
-static int rtnl_sock(const char *netns, struct nl_sock **out)
-{
-	struct nl_sock *sk;
-	int saved, r;
-
-	r = knob_netns_enter(netns, &saved);
-	if (r)
-		return r;
-	sk = nl_socket_alloc();
-	r = !sk ? -ENOMEM : nl_connect(sk, NETLINK_ROUTE) ? -EIO : 0;
-	knob_netns_leave(saved);
-	if (r) {
-		nl_socket_free(sk);
-		return r;
-	}
-	*out = sk;
-	return 0;
-}
-
 static int ioctl_sock(const char *netns)
 {
 	int saved, r, fd;
@@ -104,7 +85,7 @@ static int link_get(const char *netns, const char *ifname, bool mtu, int64_t *v)
 {
 	struct nl_sock *sk = NULL;
 	struct rtnl_link *l = NULL;
-	int r = rtnl_sock(netns, &sk);
+	int r = knob_rtnl_sock(netns, &sk);
 
 	if (r)
 		return r;
@@ -122,7 +103,7 @@ static int link_set(const char *netns, const char *ifname, bool mtu, int64_t v)
 {
 	struct nl_sock *sk = NULL;
 	struct rtnl_link *l = NULL, *chg = NULL;
-	int r = rtnl_sock(netns, &sk);
+	int r = knob_rtnl_sock(netns, &sk);
 
 	if (r)
 		return r;

@@ -280,53 +280,26 @@ static int add(struct nl_sock *sk, const struct knob_entry *e, int ifindex)
 	return r;
 }
 
-static int sock_in(const char *netns, struct nl_sock **out)
+/* In a child: add the qdisc in a scratch namespace; the libnl error is the reply. */
+static void probe_child(void *arg, void *reply)
 {
-	struct nl_sock *sk;
-	int saved, r = knob_netns_enter(netns, &saved);
+	const struct knob_entry *e = arg;
+	struct nl_sock *sk = NULL;
+	int *err = reply;
 
-	if (r)
-		return r;
-	sk = nl_socket_alloc();
-	r = !sk ? -ENOMEM : nl_connect(sk, NETLINK_ROUTE) ? -EIO : 0;
-	knob_netns_leave(saved);
-	if (r)
-		nl_socket_free(sk);
-	else
-		*out = sk;
-	return r;
+	*err = unshare(CLONE_NEWNET) ? -NLE_PERM : knob_rtnl_sock("", &sk) ? -NLE_FAILURE : add(sk, e, 1);
 }
 
 /* The kernel's answer, in a scratch namespace, to adding this qdisc. */
 static int qdisc_probe(const struct knob_entry *e, const struct knob_target *tg, char *why,
 		       size_t len)
 {
-	int p[2], st, err = 0;
-	pid_t pid;
+	int err = 0, r = knob_fork_call(probe_child, (void *)e, &err, sizeof(err));
 
-	if (pipe2(p, O_CLOEXEC))
-		return -errno;
-	pid = fork();
-	if (pid < 0) {
-		close(p[0]);
-		close(p[1]);
-		return -errno;
-	}
-	if (pid == 0) {
-		struct nl_sock *sk = NULL;
-
-		close(p[0]);
-		err = unshare(CLONE_NEWNET) ? -NLE_PERM : sock_in("", &sk) ? -NLE_FAILURE : add(sk, e, 1);
-		if (write(p[1], &err, sizeof(err)) != sizeof(err))
-			_exit(1);
-		_exit(0);
-	}
-	close(p[1]);
-	if (read(p[0], &err, sizeof(err)) != sizeof(err))
+	if (r == -EIO)
 		err = -NLE_FAILURE;
-	close(p[0]);
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
+	else if (r)
+		return r;
 	if (err) {
 		snprintf(why, len, "qdisc %s is not available in this kernel (adding \"%s\" in a "
 			 "scratch namespace failed: %s)", e->q.kind, e->requested, nl_geterror(err));
@@ -344,7 +317,7 @@ static int current(const char *netns, const char *ifname, const struct knob_entr
 	struct rtnl_link *l = NULL;
 	struct rtnl_qdisc *q;
 	struct knob_entry d;
-	int r = sock_in(netns, &sk), ifindex;
+	int r = knob_rtnl_sock(netns, &sk), ifindex;
 
 	if (r)
 		return r;
@@ -408,7 +381,7 @@ static int qdisc_apply(const struct knob_entry *e, const struct knob_target *tg,
 	ret = current(tg->netns_path, tg->ifname, NULL, r->before, sizeof(r->before));
 	if (ret)
 		return ret;
-	ret = sock_in(tg->netns_path, &sk);
+	ret = knob_rtnl_sock(tg->netns_path, &sk);
 	if (ret)
 		return ret;
 	if (rtnl_link_get_kernel(sk, 0, tg->ifname, &l) < 0) {
@@ -448,7 +421,7 @@ static int qdisc_revert(const struct knob_rec *r)
 	struct nl_sock *sk = NULL;
 	struct rtnl_link *l = NULL;
 	struct rtnl_qdisc *q;
-	int ret = sock_in(r->netns_path, &sk);
+	int ret = knob_rtnl_sock(r->netns_path, &sk);
 
 	if (ret)
 		return ret;

@@ -41,24 +41,6 @@ static void on_stop_signal(int sig)
 	run_stop_flag = sig;
 }
 
-static void install_signals(struct sigaction old[2])
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_stop_signal;   /* no SA_RESTART: poll() must wake up */
-	sigemptyset(&sa.sa_mask);
-	run_stop_flag = 0;
-	sigaction(SIGINT, &sa, &old[0]);
-	sigaction(SIGTERM, &sa, &old[1]);
-}
-
-static void restore_signals(const struct sigaction old[2])
-{
-	sigaction(SIGINT, &old[0], NULL);
-	sigaction(SIGTERM, &old[1], NULL);
-}
-
 /* The five of DESIGN.md first, in its order; any other file after them. */
 static const char *const canonical[] = { "tcp-fwd", "tcp-rev", "udp", "udp-small", "tcp-single" };
 
@@ -291,13 +273,7 @@ static void bring_down(struct run_ctx *c)
 		c->be->down(c->be_arg);
 		c->be_tunnels = 0;
 	}
-	if (c->topo) {
-		if (topo_down(c->topo))
-			wgb_warn("testbed %s: not everything was removed; `wgbench cleanup --prefix %s`",
-				 c->o->prefix, c->o->prefix);
-		topo_free(c->topo);
-		c->topo = NULL;
-	}
+	topo_teardown(&c->topo);
 }
 
 static unsigned int tunnels_for(const struct run_ctx *c, const struct variant *v)
@@ -546,7 +522,8 @@ int run_execute_on(const struct opts *o, const char *out_dir, const struct run_b
 	if ((ret = run_json_init(&c)))
 		goto out;
 	print_plan(&c);
-	install_signals(old);
+	run_stop_flag = 0;
+	util_signals_install(on_stop_signal, old);
 	ret = bring_up(&c, tunnels_for(&c, variant_get(c.vs, c.plan[0].variant)));
 	if (ret) {
 		wgb_err("the testbed could not be built: %s", strerror(-ret));
@@ -557,7 +534,7 @@ int run_execute_on(const struct opts *o, const char *out_dir, const struct run_b
 		run_all(&c);
 	}
 	bring_down(&c);
-	restore_signals(old);
+	util_signals_restore(old);
 	if (ret) {
 		c.failed = true;
 		c.t_end_wall = util_now_wall();

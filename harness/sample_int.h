@@ -99,6 +99,15 @@ struct sampler {
 	unsigned int warned;
 };
 
+/* sample_snap.c */
+int sample_build_layout(struct sampler *s);
+int sample_snap_alloc(const struct sampler *s, struct snap *p);
+void sample_snap_free(struct snap *p);
+/* Read every source into p (a missing one only marks its columns). */
+void sample_take(struct sampler *s, struct snap *p);
+/* Write the timeline row since the last snapshot, keep cur, make it last. */
+void sample_record(struct sampler *s, struct snap *cur);
+
 /* sample_out.c */
 int sample_timeline_header(struct sampler *s);
 void sample_timeline_row(struct sampler *s, const struct snap *prev, const struct snap *cur);

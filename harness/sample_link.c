@@ -165,24 +165,6 @@ void slink_snap_release(struct slink_snap *s)
 	memset(s, 0, sizeof(*s));
 }
 
-static int grow(void *arr, size_t *cap, size_t need, size_t elem)
-{
-	void **p = arr;
-	size_t ncap = *cap ? *cap * 2 : 16;
-	void *n;
-
-	if (need <= *cap)
-		return 0;
-	while (ncap < need)
-		ncap *= 2;
-	n = realloc(*p, ncap * elem);
-	if (!n)
-		return -ENOMEM;
-	*p = n;
-	*cap = ncap;
-	return 0;
-}
-
 struct dump_ctx {
 	struct slink_snap *snap;
 	int err;
@@ -208,7 +190,7 @@ static int link_cb(struct nl_msg *msg, void *arg)
 
 		memcpy(&st, nla_data(tb[IFLA_STATS64]), len < sizeof(st) ? len : sizeof(st));
 	}
-	if (grow(&c->snap->ifs, &c->snap->ifcap, c->snap->nif + 1, sizeof(*c->snap->ifs))) {
+	if (util_grow(&c->snap->ifs, &c->snap->ifcap, c->snap->nif + 1, sizeof(*c->snap->ifs))) {
 		c->err = -ENOMEM;
 		return NL_STOP;
 	}
@@ -269,7 +251,7 @@ static int qdisc_cb(struct nl_msg *msg, void *arg)
 	if (nlh->nlmsg_type != RTM_NEWQDISC ||
 	    nlmsg_parse(nlh, sizeof(*tcm), tb, TCA_MAX, NULL) < 0 || !tb[TCA_KIND])
 		return NL_SKIP;
-	if (grow(&c->snap->qd, &c->snap->qdcap, c->snap->nqd + 1, sizeof(*c->snap->qd))) {
+	if (util_grow(&c->snap->qd, &c->snap->qdcap, c->snap->nqd + 1, sizeof(*c->snap->qd))) {
 		c->err = -ENOMEM;
 		return NL_STOP;
 	}

@@ -1,29 +1,11 @@
 /* sample_proc.c — see sample_proc.h. */
 #include "sample_proc.h"
+#include "util.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Grow *arr (of elem bytes) so that it holds at least need elements. */
-static int grow(void *arr, size_t *cap, size_t need, size_t elem)
-{
-	void **p = arr;
-	size_t ncap = *cap ? *cap : 8;
-	void *n;
-
-	if (need <= *cap)
-		return 0;
-	while (ncap < need)
-		ncap *= 2;
-	n = realloc(*p, ncap * elem);
-	if (!n)
-		return -ENOMEM;
-	*p = n;
-	*cap = ncap;
-	return 0;
-}
 
 static const char *next_line(const char *p)
 {
@@ -78,7 +60,7 @@ int sproc_parse_stat(const char *text, struct sproc_stat *out)
 					return -EINVAL;
 				v[i] = 0;
 			}
-		if (grow(&out->cpus, &out->cap, out->n + 1, sizeof(*out->cpus)))
+		if (util_grow(&out->cpus, &out->cap, out->n + 1, sizeof(*out->cpus)))
 			return -ENOMEM;
 		c = &out->cpus[out->n++];
 		c->cpu = (int)id;
@@ -110,7 +92,7 @@ static int parse_cpu_header(const char *line, int **cpu, size_t *cap, size_t *n)
 		p += 3;
 		if (read_u64(&p, 10, &id) || id > 1u << 20)
 			return -EINVAL;
-		if (grow(cpu, cap, *n + 1, sizeof(**cpu)))
+		if (util_grow(cpu, cap, *n + 1, sizeof(**cpu)))
 			return -ENOMEM;
 		(*cpu)[(*n)++] = (int)id;
 	}
@@ -242,8 +224,8 @@ static int parse_irq_row(struct sproc_interrupts *out, const char *line)
 	len = (size_t)(colon - p);
 	if (!len || len >= sizeof(irq->name))
 		return -EINVAL;
-	if (grow(&out->irq, &out->irq_cap, out->nirq + 1, sizeof(*out->irq)) ||
-	    grow(&out->count, &out->count_cap, (out->nirq + 1) * out->ncpu, sizeof(*out->count)))
+	if (util_grow(&out->irq, &out->irq_cap, out->nirq + 1, sizeof(*out->irq)) ||
+	    util_grow(&out->count, &out->count_cap, (out->nirq + 1) * out->ncpu, sizeof(*out->count)))
 		return -ENOMEM;
 	irq = &out->irq[out->nirq];
 	memcpy(irq->name, p, len);
@@ -318,7 +300,7 @@ int sproc_parse_softnet(const char *text, struct sproc_softnet *out)
 		}
 		if (nv < 3)
 			return -EINVAL;
-		if (grow(&out->cpus, &out->cap, out->n + 1, sizeof(*out->cpus)))
+		if (util_grow(&out->cpus, &out->cap, out->n + 1, sizeof(*out->cpus)))
 			return -ENOMEM;
 		c = &out->cpus[out->n++];
 		c->cpu = nv >= 13 ? (int)v[12] : (int)line;
@@ -369,7 +351,7 @@ static int parse_kv_pair(const char *h, const char *v, struct sproc_kvs *out)
 		val = strtoll(v, &end, 10);
 		if (end == v || errno || end > ve)
 			return -EINVAL;
-		if (grow(&out->kv, &out->cap, out->n + 1, sizeof(*out->kv)))
+		if (util_grow(&out->kv, &out->cap, out->n + 1, sizeof(*out->kv)))
 			return -ENOMEM;
 		kv = &out->kv[out->n];
 		if (plen + 1 + (size_t)(ke - k) >= sizeof(kv->key))

@@ -41,24 +41,6 @@ struct sthreads {
 	size_t cap;
 };
 
-static int grow(void *arr, size_t *cap, size_t need, size_t elem)
-{
-	void **p = arr;
-	size_t ncap = *cap ? *cap * 2 : 8;
-	void *n;
-
-	if (need <= *cap)
-		return 0;
-	while (ncap < need)
-		ncap *= 2;
-	n = realloc(*p, ncap * elem);
-	if (!n)
-		return -ENOMEM;
-	*p = n;
-	*cap = ncap;
-	return 0;
-}
-
 int sthreads_new(size_t n_nodes, struct sthreads **out)
 {
 	struct sthreads *t = calloc(1, sizeof(*t));
@@ -98,7 +80,7 @@ static int add_worker(struct sthreads *t, size_t node, pid_t pid, int fd, int ke
 
 	ret = read_ticks(t, fd, &ticks);
 	if (!ret)
-		ret = grow(&t->w, &t->wcap, t->nw + 1, sizeof(*t->w));
+		ret = util_grow(&t->w, &t->wcap, t->nw + 1, sizeof(*t->w));
 	if (ret) {
 		close(fd);
 		return ret;
@@ -133,7 +115,7 @@ int sthreads_add_ifname(struct sthreads *t, size_t node, const char *ifname)
 
 	if (node >= t->n_nodes || strlen(ifname) >= IFNAMSIZ)
 		return -EINVAL;
-	if (grow(&t->ifs, &t->ifcap, t->nifs + 1, sizeof(*t->ifs)))
+	if (util_grow(&t->ifs, &t->ifcap, t->nifs + 1, sizeof(*t->ifs)))
 		return -ENOMEM;
 	w = &t->ifs[t->nifs++];
 	w->node = node;

@@ -35,6 +35,18 @@ int util_parse_double(const char *s, double min, double max, double *out);
 double util_now_mono(void);
 double util_now_wall(void);
 
+/* Make room for `need` elements of `elem` bytes in the array *arr (a
+ * pointer to the array pointer) of capacity *cap, doubling from 8; the
+ * contents are kept. -ENOMEM leaves *arr and *cap as they were. */
+int util_grow(void *arr, size_t *cap, size_t need, size_t elem);
+
+/* Route SIGINT and SIGTERM to handler, keeping what was there in old[0]
+ * (SIGINT) and old[1] (SIGTERM) for util_signals_restore(). No SA_RESTART:
+ * a blocking poll() or read() returns EINTR, so the waiting loop sees the stop. */
+struct sigaction;
+void util_signals_install(void (*handler)(int), struct sigaction *old);
+void util_signals_restore(const struct sigaction *old);
+
 /* snprintf that reports truncation as -ENAMETOOLONG. */
 int util_fmt(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 

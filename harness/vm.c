@@ -465,7 +465,7 @@ static void remove_tmp(struct vm_state *s)
 
 int vm_run(const struct opts *o, const char *out_dir)
 {
-	struct sigaction sa = { .sa_handler = on_signal }, old_int, old_term;
+	struct sigaction old[2];
 	struct vm_state *s;
 	struct vm_kernel k;
 	int r;
@@ -499,12 +499,9 @@ int vm_run(const struct opts *o, const char *out_dir)
 	if (r)
 		goto out;
 	vm_stop = 0;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
+	util_signals_install(on_signal, old);
 	r = boot_and_run(o, s, &k);
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
+	util_signals_restore(old);
 	if (r)
 		goto out;
 	r = vm_cpio_extract(s->res, out_dir);

@@ -12,11 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 
-static int failures;
-
-#define CHECK(cond, ...) do { if (!(cond)) { failures++; \
-	fprintf(stderr, "t_compare:%d: ", __LINE__); fprintf(stderr, __VA_ARGS__); \
-	fputc('\n', stderr); } } while (0)
+#define T_NAME "t_compare"
+#define CHECK T_CHECK_MSG
+#include "t_common.h"
 
 static struct compare_result *cmp(const char *a, const char *b, double thr,
 				  struct report_data **da, struct report_data **db, int *rc)

@@ -13,11 +13,9 @@
 
 #include <json-c/json.h>
 
-static int failures;
-
-#define CHECK(cond, ...) do { if (!(cond)) { failures++; \
-	fprintf(stderr, "t_report:%d: ", __LINE__); fprintf(stderr, __VA_ARGS__); \
-	fputc('\n', stderr); } } while (0)
+#define T_NAME "t_report"
+#define CHECK T_CHECK_MSG
+#include "t_common.h"
 
 static int cmpd(const void *a, const void *b)
 {

@@ -12,10 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 
-static int failures;
-#define CHECK(cond) do { if (!(cond)) { \
-	fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-	failures++; } } while (0)
+#define T_NAME "t_results"
+#define CHECK T_CHECK_COND
+#include "t_common.h"
 
 static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
 {

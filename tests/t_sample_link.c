@@ -23,11 +23,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static int failures;
-
-#define CHECK(cond) do { if (!(cond)) { \
-	fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-	failures++; } } while (0)
+#define T_NAME "t_sample_link"
+#define CHECK T_CHECK_COND
+#include "t_common.h"
 
 static int ns_fd, orig_fd;
 

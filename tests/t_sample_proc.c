@@ -9,30 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int failures;
-
-#define CHECK(cond) do { if (!(cond)) { \
-	fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-	failures++; } } while (0)
-
-static char *fixture(const char *name)
-{
-	const char *top = getenv("WGB_TOP");
-	char path[512];
-	char *buf = NULL;
-
-	snprintf(path, sizeof(path), "%s/tests/data/%s", top ? top : ".", name);
-	if (util_read_file(path, &buf, NULL)) {
-		fprintf(stderr, "cannot read fixture %s\n", path);
-		exit(1);
-	}
-	return buf;
-}
+#define T_NAME "t_sample_proc"
+#define CHECK T_CHECK_COND
+#include "t_common.h"
 
 static void test_stat(void)
 {
 	struct sproc_stat s = { 0 };
-	char *t = fixture("proc_stat.txt");
+	char *t = t_fixture("proc_stat.txt");
 
 	CHECK(sproc_parse_stat(t, &s) == 0);
 	CHECK(s.n == 2);
@@ -44,7 +28,7 @@ static void test_stat(void)
 	free(t);
 
 	/* cpu2 offline: absent, not a zero column; the arrays are reused */
-	t = fixture("proc_stat_offline.txt");
+	t = t_fixture("proc_stat_offline.txt");
 	CHECK(sproc_parse_stat(t, &s) == 0);
 	CHECK(s.n == 3 && s.cpus[2].cpu == 3);
 	free(t);
@@ -59,14 +43,14 @@ static void test_stat(void)
 static void test_softirqs(void)
 {
 	struct sproc_softirqs s = { 0 };
-	char *t = fixture("proc_softirqs.txt");
+	char *t = t_fixture("proc_softirqs.txt");
 
 	CHECK(sproc_parse_softirqs(t, &s) == 0);
 	CHECK(s.n == 2 && s.cpu[1] == 1);
 	CHECK(s.net_rx[0] == 1304019 && s.net_rx[1] == 1079630);
 	CHECK(s.net_tx[0] == 3 && s.net_tx[1] == 1);
 	free(t);
-	t = fixture("proc_softirqs_offline.txt");
+	t = t_fixture("proc_softirqs_offline.txt");
 	CHECK(sproc_parse_softirqs(t, &s) == 0);
 	CHECK(s.n == 3 && s.cpu[2] == 3 && s.net_rx[2] == 4294967295ull);
 	free(t);
@@ -91,7 +75,7 @@ static void test_interrupts(void)
 {
 	struct sproc_interrupts s = { 0 };
 	const struct sproc_irq *q;
-	char *t = fixture("proc_interrupts.txt");
+	char *t = t_fixture("proc_interrupts.txt");
 	size_t i = 0;
 
 	CHECK(sproc_parse_interrupts(t, &s) == 0);
@@ -106,7 +90,7 @@ static void test_interrupts(void)
 	CHECK(q && s.count[i * s.ncpu] == 0);
 	free(t);
 
-	t = fixture("proc_interrupts_offline.txt");
+	t = t_fixture("proc_interrupts_offline.txt");
 	CHECK(sproc_parse_interrupts(t, &s) == 0);
 	CHECK(s.ncpu == 3 && s.cpu[2] == 3 && s.nirq == 7);
 	q = find_irq(&s, "41", &i);
@@ -127,7 +111,7 @@ static void test_interrupts(void)
 static void test_softnet(void)
 {
 	struct sproc_softnet a = { 0 }, b = { 0 };
-	char *t = fixture("softnet_stat.txt");
+	char *t = t_fixture("softnet_stat.txt");
 	uint64_t d;
 
 	CHECK(sproc_parse_softnet(t, &a) == 0);
@@ -136,10 +120,10 @@ static void test_softnet(void)
 	free(t);
 
 	/* 32-bit wrap between two snapshots: delta from what exists */
-	t = fixture("softnet_stat_wrap.txt");
+	t = t_fixture("softnet_stat_wrap.txt");
 	CHECK(sproc_parse_softnet(t, &a) == 0);
 	free(t);
-	t = fixture("softnet_stat_wrap2.txt");
+	t = t_fixture("softnet_stat_wrap2.txt");
 	CHECK(sproc_parse_softnet(t, &b) == 0);
 	free(t);
 	CHECK(a.cpus[1].cpu == 3 && b.cpus[1].cpu == 3);
@@ -148,7 +132,7 @@ static void test_softnet(void)
 	CHECK(sproc_delta(a.cpus[1].processed, b.cpus[1].processed, 32, &d) == 0 && d == 1);
 
 	/* kernels without the CPU column: the line's position */
-	t = fixture("softnet_stat_old.txt");
+	t = t_fixture("softnet_stat_old.txt");
 	CHECK(sproc_parse_softnet(t, &a) == 0);
 	CHECK(a.n == 2 && a.cpus[1].cpu == 1 && a.cpus[0].dropped == 2 && a.cpus[0].processed == 0xa000);
 	free(t);
@@ -160,12 +144,12 @@ static void test_softnet(void)
 static void test_kv(void)
 {
 	struct sproc_kvs k = { 0 };
-	char *t = fixture("net_snmp.txt");
+	char *t = t_fixture("net_snmp.txt");
 	long i;
 
 	CHECK(sproc_parse_kv(t, &k) == 0);
 	free(t);
-	t = fixture("net_netstat.txt");
+	t = t_fixture("net_netstat.txt");
 	CHECK(sproc_parse_kv(t, &k) == 0);
 	free(t);
 	i = sproc_kv_find(&k, "Udp.InDatagrams", -1);
@@ -198,12 +182,12 @@ static void test_pid_stat(void)
 {
 	char comm[32];
 	uint64_t u = 9, s = 9;
-	char *t = fixture("pid_stat.txt");
+	char *t = t_fixture("pid_stat.txt");
 
 	CHECK(sproc_parse_pid_stat(t, comm, sizeof(comm), &u, &s) == 0);
 	CHECK(!strcmp(comm, "cp") && u == 0 && s == 0);
 	free(t);
-	t = fixture("pid_stat_odd.txt");
+	t = t_fixture("pid_stat_odd.txt");
 	CHECK(sproc_parse_pid_stat(t, comm, sizeof(comm), &u, &s) == 0);
 	CHECK(!strcmp(comm, "wg (go) x") && u == 250 && s == 37);
 	CHECK(sproc_parse_pid_stat(t, comm, 4, &u, &s) == 0 && !strcmp(comm, "wg "));

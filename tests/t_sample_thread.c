@@ -12,11 +12,9 @@
 #include <time.h>
 #include <unistd.h>
 
-static int failures;
-
-#define CHECK(cond) do { if (!(cond)) { \
-	fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-	failures++; } } while (0)
+#define T_NAME "t_sample_thread"
+#define CHECK T_CHECK_COND
+#include "t_common.h"
 
 static void fake(const char *root, int pid, const char *comm, unsigned int utime, unsigned int stime)
 {

@@ -6,10 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
-static int failures;
-#define CHECK(cond) do { if (!(cond)) { \
-	fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-	failures++; } } while (0)
+#define T_NAME "t_scenario"
+#define CHECK T_CHECK_COND
+#include "t_common.h"
 
 static int parse(const char *text, const char *file)
 {

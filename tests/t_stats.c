@@ -7,11 +7,9 @@
 #include <math.h>
 #include <stdio.h>
 
-static int failures;
-
-#define CHECK(cond, ...) do { if (!(cond)) { failures++; \
-	fprintf(stderr, "t_stats:%d: ", __LINE__); fprintf(stderr, __VA_ARGS__); \
-	fputc('\n', stderr); } } while (0)
+#define T_NAME "t_stats"
+#define CHECK T_CHECK_MSG
+#include "t_common.h"
 
 static int near(double a, double b, double rel)
 {

@@ -6,14 +6,17 @@
 #include <stdio.h>
 #include <string.h>
 
-static int failures;
+#define T_NAME "t_topo_plan"
+#define CHECK T_CHECK_WHAT
+#include "t_common.h"
 
-#define CHECK(cond, what) do { \
-	if (!(cond)) { \
-		failures++; \
-		fprintf(stderr, "t_topo_plan:%d: %s (%s)\n", __LINE__, what, #cond); \
-	} \
-} while (0)
+/* One planned name or address: node, link role, index, the text wanted. */
+struct plan_case {
+	enum topo_node_id n;
+	enum topo_link_role r;
+	unsigned int k;
+	const char *want;
+};
 
 static const char *ifname(const char *prefix, enum topo_node_id n, enum topo_link_role r, unsigned int k,
 			  char *buf, size_t len)
@@ -25,12 +28,7 @@ static const char *ifname(const char *prefix, enum topo_node_id n, enum topo_lin
 
 static void test_names(void)
 {
-	static const struct {
-		enum topo_node_id n;
-		enum topo_link_role r;
-		unsigned int k;
-		const char *want;
-	} cases[] = {
+	static const struct plan_case cases[] = {
 		{ NODE_SOURCE, LINK_LAN, 0, "wgb-sl" },
 		{ NODE_GW1, LINK_LAN, 0, "wgb-g1l" },
 		{ NODE_GW1, LINK_UNDERLAY, 0, "wgb-g1u" },
@@ -86,12 +84,7 @@ static const char *addr(enum topo_node_id n, enum topo_link_role r, unsigned int
 
 static void test_addresses(void)
 {
-	static const struct {
-		enum topo_node_id n;
-		enum topo_link_role r;
-		unsigned int k;
-		const char *want;
-	} cases[] = {
+	static const struct plan_case cases[] = {
 		{ NODE_SOURCE, LINK_LAN, 0, "10.101.0.2/24" },
 		{ NODE_GW1, LINK_LAN, 0, "10.101.0.1/24" },
 		{ NODE_GW1, LINK_UNDERLAY, 0, "10.100.0.1/24" },

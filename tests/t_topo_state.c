@@ -7,14 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int failures;
-
-#define CHECK(cond, what) do { \
-	if (!(cond)) { \
-		failures++; \
-		fprintf(stderr, "t_topo_state:%d: %s (%s)\n", __LINE__, what, #cond); \
-	} \
-} while (0)
+#define T_NAME "t_topo_state"
+#define CHECK T_CHECK_WHAT
+#include "t_common.h"
 
 static void fill(struct topo_state *s)
 {

@@ -9,8 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int failures;
+#define T_NAME "t_traffic_json"
+#include "t_common.h"
 
+/* Its failure lines name the fixture being checked (cur). */
 #define CHECK(cond) do { if (!(cond)) { \
 	fprintf(stderr, "%s:%d: %s: check failed: %s\n", __FILE__, __LINE__, cur, #cond); \
 	failures++; } } while (0)
@@ -22,23 +24,9 @@ static bool near(double a, double b)
 	return fabs(a - b) <= 1e-9 * fmax(1, fabs(b));
 }
 
-static char *load(const char *name)
-{
-	char path[512], *text = NULL;
-	const char *here = __FILE__, *slash = strrchr(here, '/');
-
-	snprintf(path, sizeof(path), "%.*s/data/%s", slash ? (int)(slash - here) : 1,
-		 slash ? here : ".", name);
-	if (util_read_file(path, &text, NULL)) {
-		fprintf(stderr, "cannot read %s\n", path);
-		exit(1);
-	}
-	return text;
-}
-
 static int parse(const char *name, struct traffic_metrics *m, char *err, size_t len)
 {
-	char *text = load(name);
+	char *text = t_fixture(name);
 	int ret;
 
 	cur = name;

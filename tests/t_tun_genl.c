@@ -12,34 +12,12 @@
 #include <stdio.h>
 #include <string.h>
 
-static int failures;
-
-#define CHECK(cond, what) do { \
-	if (!(cond)) { \
-		failures++; \
-		fprintf(stderr, "t_tun_genl:%d: %s (%s)\n", __LINE__, what, #cond); \
-	} \
-} while (0)
+#define T_NAME "t_tun_genl"
+#define CHECK T_CHECK_WHAT
+#include "t_common.h"
+#include "t_tun_cfg.h"
 
 #define FAMILY 0x1d
-
-static void cfg_init(struct tun_end_cfg *c)
-{
-	memset(c, 0, sizeof(*c));
-	c->netns_path = "/run/netns/x";
-	c->ifname = "wgb-g1t0";
-	c->listen_port = 51820;
-	memset(c->private_key, 0x11, 32);
-	memset(c->peer_public_key, 0xab, 32);
-	c->peer_endpoint.sin_family = AF_INET;
-	c->peer_endpoint.sin_port = htons(51821);
-	inet_pton(AF_INET, "10.100.0.2", &c->peer_endpoint.sin_addr);
-	inet_pton(AF_INET, "10.102.0.2", &c->allowed[0].addr);
-	c->allowed[0].cidr = 32;
-	inet_pton(AF_INET, "10.103.0.0", &c->allowed[1].addr);
-	c->allowed[1].cidr = 24;
-	c->n_allowed = 2;
-}
 
 static bool nested(const struct nlattr *a)
 {
@@ -77,7 +55,7 @@ static void test_set(void)
 	struct genlmsghdr *g;
 	int rem, peers = 0;
 
-	cfg_init(&c);
+	t_tun_cfg_init(&c);
 	CHECK(tun_genl_set_msg(&c, FAMILY, &m) == 0, "build");
 	if (!m)
 		return;

@@ -8,14 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 
-static int failures;
-
-#define CHECK(cond, what) do { \
-	if (!(cond)) { \
-		failures++; \
-		fprintf(stderr, "t_tun_keys:%d: %s (%s)\n", __LINE__, what, #cond); \
-	} \
-} while (0)
+#define T_NAME "t_tun_keys"
+#define CHECK T_CHECK_WHAT
+#include "t_common.h"
 
 static const struct {
 	const char *priv, *pub;

@@ -28,10 +28,5 @@ int netns_leave(int *back);
 /* Unmount and unlink /run/netns/<name>; 0 if it did not exist. */
 int netns_delete(const char *name);
 int netns_exists(const char *name);
-/* PIDs whose /proc/PID/ns/net is that namespace; *pids malloc'd. */
-int netns_pids(const char *name, pid_t **pids, size_t *n);
-/* Names in /run/netns starting with prefix; *names malloc'd, each too. */
-int netns_list(const char *prefix, char ***names, size_t *n);
-void netns_list_free(char **names, size_t n);
 
 #endif

@@ -70,6 +70,34 @@ int node_enter(const char *netns_path)
 	return ret;
 }
 
+int node_enter_save(const char *netns_path, int *back)
+{
+	int ret;
+
+	*back = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (*back < 0)
+		return -errno;
+	ret = node_enter(netns_path);
+	if (ret) {
+		close(*back);
+		*back = -1;
+	}
+	return ret;
+}
+
+int node_return(int *back)
+{
+	int ret = 0;
+
+	if (*back < 0)
+		return 0;
+	if (setns(*back, CLONE_NEWNET) < 0)
+		ret = -errno;
+	close(*back);
+	*back = -1;
+	return ret;
+}
+
 static int set_env(const char *const *envp)
 {
 	for (; envp && *envp; envp++) {

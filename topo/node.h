@@ -39,5 +39,11 @@ void node_gate_release(void);
 
 /* Enter a namespace in the calling thread. */
 int node_enter(const char *netns_path);
+/* The same, keeping in *back an fd of the namespace the thread was in, for
+ * node_return(); on failure *back is -1 and the thread has not moved. Both
+ * are silent (0 or -errno): the caller words the message. */
+int node_enter_save(const char *netns_path, int *back);
+/* Return to *back and close it; a no-op on -1. *back is -1 afterwards. */
+int node_return(int *back);
 
 #endif

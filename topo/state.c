@@ -303,7 +303,7 @@ int state_list(char ***prefixes, size_t *n)
 {
 	static const char suffix[] = "state.json";
 	size_t cnt = 0, cap = 0, len;
-	char **list = NULL, **grown;
+	char **list = NULL;
 	struct dirent *de;
 	DIR *d;
 	int ret = 0;
@@ -319,14 +319,9 @@ int state_list(char ***prefixes, size_t *n)
 			continue;
 		if (len - (sizeof(suffix) - 1) > OPTS_PREFIX_MAX)
 			continue;
-		if (cnt == cap) {
-			cap = cap ? cap * 2 : 4;
-			grown = realloc(list, cap * sizeof(*list));
-			if (!grown) {
-				ret = -ENOMEM;
-				break;
-			}
-			list = grown;
+		if (util_grow(&list, &cap, cnt + 1, sizeof(*list))) {
+			ret = -ENOMEM;
+			break;
 		}
 		list[cnt] = strndup(de->d_name, len - (sizeof(suffix) - 1));
 		if (!list[cnt]) {

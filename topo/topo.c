@@ -122,6 +122,17 @@ void topo_free(struct topo *t)
 	free(t);
 }
 
+void topo_teardown(struct topo **t)
+{
+	if (!*t)
+		return;
+	if (topo_down(*t))
+		wgb_warn("testbed %s: not everything was removed; `wgbench cleanup --prefix %s`",
+			 topo_prefix(*t), topo_prefix(*t));
+	topo_free(*t);
+	*t = NULL;
+}
+
 int topo_node_open(struct topo *t, enum topo_node_id n)
 {
 	struct topo_node_rt *nd = &t->node[n];
@@ -475,18 +486,11 @@ static int teardown(struct topo *t)
 
 static void signals(bool install, struct sigaction old[2])
 {
-	struct sigaction sa;
-
 	if (install) {
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = on_signal;
-		sigemptyset(&sa.sa_mask);
 		up_signal = 0;
-		sigaction(SIGINT, &sa, &old[0]);
-		sigaction(SIGTERM, &sa, &old[1]);
+		util_signals_install(on_signal, old);
 	} else {
-		sigaction(SIGINT, &old[0], NULL);
-		sigaction(SIGTERM, &old[1], NULL);
+		util_signals_restore(old);
 	}
 }
 

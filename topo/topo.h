@@ -58,6 +58,9 @@ int topo_attach(const char *prefix, struct topo **out);
 /* Remove everything the testbed made. */
 int topo_down(struct topo *t);
 void topo_free(struct topo *t);
+/* topo_down() then topo_free(), *t set to NULL (NULL-safe); if anything
+ * remained, a warning names the `wgbench cleanup` command that removes it. */
+void topo_teardown(struct topo **t);
 /* Remove whatever a testbed with this prefix left behind, from its state
  * file and by scanning (namespaces, processes, sockets, host knobs). */
 int topo_cleanup(const char *prefix, bool quiet);

@@ -49,7 +49,6 @@ struct pid_list {
 
 static int pid_add(struct pid_list *l, pid_t pid)
 {
-	pid_t *grown;
 	size_t i;
 
 	if (pid <= 0 || pid == getpid())
@@ -57,13 +56,8 @@ static int pid_add(struct pid_list *l, pid_t pid)
 	for (i = 0; i < l->n; i++)
 		if (l->pid[i] == pid)
 			return 0;
-	if (l->n == l->cap) {
-		grown = realloc(l->pid, (l->cap ? l->cap * 2 : 16) * sizeof(*grown));
-		if (!grown)
-			return -ENOMEM;
-		l->pid = grown;
-		l->cap = l->cap ? l->cap * 2 : 16;
-	}
+	if (util_grow(&l->pid, &l->cap, l->n + 1, sizeof(*l->pid)))
+		return -ENOMEM;
 	l->pid[l->n++] = pid;
 	return 0;
 }

@@ -188,32 +188,19 @@ struct ns_guard {
 
 static int ns_switch(const char *netns_path, struct ns_guard *g)
 {
-	int ret;
+	int ret = node_enter_save(netns_path, &g->self);
 
-	g->self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (g->self < 0)
-		return -errno;
-	ret = node_enter(netns_path);
-	if (ret < 0) {
+	if (ret < 0)
 		wgb_err("cannot enter %s: %s", netns_path, strerror(-ret));
-		close(g->self);
-		g->self = -1;
-	}
 	return ret;
 }
 
 static int ns_restore(struct ns_guard *g)
 {
-	int ret = 0;
+	int ret = node_return(&g->self);
 
-	if (g->self < 0)
-		return 0;
-	if (setns(g->self, CLONE_NEWNET) < 0) {
-		ret = -errno;
-		wgb_err("cannot return to the original network namespace: %s", strerror(errno));
-	}
-	close(g->self);
-	g->self = -1;
+	if (ret < 0)
+		wgb_err("cannot return to the original network namespace: %s", strerror(-ret));
 	return ret;
 }
 
