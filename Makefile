@@ -51,7 +51,7 @@ $(BUILD)/%.o: %.c
 $(BUILD)/tests/%: tests/%.c $(LIBOBJS)
 	@mkdir -p $(dir $@)
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -MMD -MP -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -MMD -MP -o $@ $(filter %.c %.o,$^) $(LDLIBS)
 
 # The sanitizer build used by the tests lives in its own tree.
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
