@@ -8,8 +8,10 @@
 # WGB_BENCH_RUN_N rounds (5); in each, one `wgbench run --repeat 1` of
 # tcp-single and udp (its warm-up, omit and sampler as by default) and the
 # two bare commands with the same duration and -O, in ABBA order so drift
-# does not favour either side. Per scenario: medians, the ratio
-# wgbench/bare (goal 0.97-1.03) and the CV over the rounds of each.
+# does not favour either side, plus one `wgbench run --no-sampler` (the
+# sampler's effect on throughput). Per scenario: medians, the ratio
+# wgbench/bare (goal 0.97-1.03), the ratio sampler on/off, and the CV over
+# the rounds of each.
 # One JSON object on stdout.
 set -u
 : "${WGBENCH:?run through tests/bench}" "${WGB_TOP:?}"
@@ -46,19 +48,23 @@ bare() {
 	wait $spid
 	jq '.end.sum_received.bits_per_second' "$tmp/bare.json"
 }
+# wgb TAG [RUN OPTIONS]: one `wgbench run` of both scenarios; appends to $tmp/TAG-<scenario>.
 wgb() {
+	tag=$1; shift
 	rm -rf "$tmp/w"
 	"$WGBENCH" run --prefix "$Q" --scenario tcp-single --scenario udp --duration "$D" --omit "$O" \
-		--repeat 1 --out "$tmp/w" --quiet >&2 || die "wgbench run failed"
+		--repeat 1 --out "$tmp/w" --quiet "$@" >&2 || die "wgbench run $* failed"
 	for s in tcp-single udp; do
-		jq --arg s "$s" '.runs[] | select(.scenario == $s) | .throughput_bps' "$tmp/w/results.json" >> "$tmp/wgb-$s"
+		jq --arg s "$s" '.runs[] | select(.scenario == $s) | .throughput_bps' "$tmp/w/results.json" >> "$tmp/$tag-$s"
 	done
 }
 bare_round() { for s in tcp-single udp; do bare "$s" >> "$tmp/bare-$s"; done; }
 
 r=1
 while [ $r -le "$N" ]; do
-	if [ $((r % 2)) = 1 ]; then wgb; bare_round; else bare_round; wgb; fi
+	# wgbench, wgbench without its sampler, the bare command: order reversed every round
+	if [ $((r % 2)) = 1 ]; then wgb wgb; wgb nos --no-sampler; bare_round
+	else bare_round; wgb nos --no-sampler; wgb wgb; fi
 	echo "run bench: round $r/$N done" >&2
 	r=$((r + 1))
 done
@@ -76,18 +82,23 @@ stats() {
 for s in tcp-single udp; do
 	stats "$tmp/wgb-$s" > "$tmp/sw-$s.json"
 	stats "$tmp/bare-$s" > "$tmp/sb-$s.json"
+	stats "$tmp/nos-$s" > "$tmp/sn-$s.json"
 done
 wg=$(jq -r '.wireguard.implementation' "$tmp/w/run.json")
 jq -n --arg wg "$wg" --argjson n "$N" --argjson d "$D" \
 	--slurpfile wt "$tmp/sw-tcp-single.json" --slurpfile bt "$tmp/sb-tcp-single.json" \
-	--slurpfile wu "$tmp/sw-udp.json" --slurpfile bu "$tmp/sb-udp.json" '
+	--slurpfile wu "$tmp/sw-udp.json" --slurpfile bu "$tmp/sb-udp.json" \
+	--slurpfile nt "$tmp/sn-tcp-single.json" --slurpfile nu "$tmp/sn-udp.json" '
 	def r2: . * 1000 | round / 1000;
 	{name: "run", wg: $wg, rounds: $n, duration_s: $d, omit_s: 1, parity_goal: "0.97-1.03",
 	 tcp_single_ratio: ($wt[0].median / $bt[0].median | r2),
 	 udp_ratio: ($wu[0].median / $bu[0].median | r2),
 	 tcp_single_wgbench_mbps: ($wt[0].median / 1e6 | r2), tcp_single_bare_mbps: ($bt[0].median / 1e6 | r2),
 	 udp_wgbench_mbps: ($wu[0].median / 1e6 | r2), udp_bare_mbps: ($bu[0].median / 1e6 | r2),
+	 tcp_single_sampler_on_off_ratio: ($wt[0].median / $nt[0].median | r2),
+	 udp_sampler_on_off_ratio: ($wu[0].median / $nu[0].median | r2),
 	 tcp_single_wgbench_cv_pct: $wt[0].cv_percent, tcp_single_bare_cv_pct: $bt[0].cv_percent,
 	 udp_wgbench_cv_pct: $wu[0].cv_percent, udp_bare_cv_pct: $bu[0].cv_percent,
 	 all_bps: {tcp_single_wgbench: $wt[0].all, tcp_single_bare: $bt[0].all,
-		   udp_wgbench: $wu[0].all, udp_bare: $bu[0].all}}'
+		   udp_wgbench: $wu[0].all, udp_bare: $bu[0].all,
+		   tcp_single_no_sampler: $nt[0].all, udp_no_sampler: $nu[0].all}}'
