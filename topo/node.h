@@ -13,7 +13,7 @@
 #include <sys/types.h>
 
 struct node_spawn_opts {
-	bool persistent;            /* survive the parent (new session, no PDEATHSIG) */
+	bool persistent;            /* survive the parent (own process group, SIGHUP ignored, no PDEATHSIG) */
 	const char *const *envp;    /* extra NAME=VALUE entries, NULL-terminated */
 	const char *stdout_path;    /* redirect stdout+stderr there (else inherit) */
 	const int *cpus;            /* pin to these CPUs */
