@@ -291,7 +291,8 @@ static void test_persistent(struct tun_end_cfg *cb)
 	close(p[0]);
 	CHECK(node_wait(pid, 10, &st) == 0 && st == 0, "maker status %d", st);
 	CHECK(e.pid > 0 && kill(e.pid, 0) == 0, "persistent wireguard-go died with its maker");
-	CHECK(e.pid > 0 && getsid(e.pid) == e.pid, "not in its own session");
+	CHECK(e.pid > 0 && getpgid(e.pid) == e.pid && getsid(e.pid) == getsid(0),
+	      "not in its own process group of our session");
 	CHECK(tun_wggo_ops.peer_stats(&e, &s) == 0, "stats of the persistent end");
 	CHECK(tun_wggo_ops.destroy_end(&e) == 0, "destroy a foreign pid");
 	CHECK(!leftovers(cb->ifname, e.pid), "after persistent destroy");
