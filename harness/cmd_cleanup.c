@@ -7,6 +7,7 @@
 #include "topo.h"
 #include "util.h"
 #include "variant.h"
+#include "vm.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -49,6 +50,8 @@ int cleanup_main(int argc, char *argv[])
 		/* host-wide variant values first: they outlive any namespace */
 		r = variant_restore_host(o.prefix, false);
 		ret = topo_cleanup(o.prefix, false);
+		vm_tmpdir_sweep("vm", o.prefix);
+		vm_tmpdir_sweep("vms", o.prefix);
 		if (r && !ret)
 			ret = r;
 	} else {

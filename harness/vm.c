@@ -15,10 +15,13 @@
 #include "report.h"
 #include "util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <limits.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -414,8 +417,7 @@ static int prepare(const struct opts *o, struct vm_state *s, const struct vm_ker
 	int r;
 
 	vm_qemu_version(s->qemu, s->qemu_version, sizeof(s->qemu_version));
-	snprintf(s->tmp, sizeof(s->tmp), "/tmp/wgbench-vm-XXXXXX");
-	if (!mkdtemp(s->tmp)) {
+	if (vm_tmpdir_make("vm", o->prefix, s->tmp, sizeof(s->tmp))) {
 		s->tmp[0] = 0;
 		return -errno;
 	}
@@ -538,4 +540,42 @@ out:
 	remove_tmp(s);
 	free(s);
 	return r;
+}
+
+/* The temporary directory of a guest run is /tmp/wgbench-<kind>-<prefix><pid>-XXXXXX:
+ * the prefix says whose it is, the pid whether its owner still lives, so one
+ * that a killed (-9) run left can be found and removed. */
+void vm_tmpdir_sweep(const char *kind, const char *prefix)
+{
+	char want[64], path[PATH_MAX];
+	struct dirent *e;
+	DIR *d = opendir("/tmp");
+
+	snprintf(want, sizeof(want), "wgbench-%s-%s", kind, prefix);
+	while (d && (e = readdir(d))) {
+		const char *rm[] = { "rm", "-rf", path, NULL };
+		int pid;
+
+		if (strncmp(e->d_name, want, strlen(want)) ||
+		    sscanf(e->d_name + strlen(want), "%d-", &pid) != 1 || pid <= 0 ||
+		    !(kill(pid, 0) && errno == ESRCH) ||
+		    util_fmt(path, sizeof(path), "/tmp/%s", e->d_name))
+			continue;
+		wgb_warn("removing %s, left by a killed run (pid %d)", path, pid);
+		vm_exec(rm, NULL);
+	}
+	if (d)
+		closedir(d);
+}
+
+int vm_tmpdir_make(const char *kind, const char *prefix, char *buf, size_t len)
+{
+	vm_tmpdir_sweep(kind, prefix);
+	if (util_fmt(buf, len, "/tmp/wgbench-%s-%s%d-XXXXXX", kind, prefix, (int)getpid()))
+		return -ENAMETOOLONG;
+	if (!mkdtemp(buf)) {
+		buf[0] = 0;
+		return -errno;
+	}
+	return 0;
 }

@@ -14,10 +14,18 @@
 #ifndef WGB_VM_H
 #define WGB_VM_H
 
+#include <stddef.h>
+
 struct opts;
 
 int vm_run(const struct opts *o, const char *out_dir);
 /* --backend vms: one guest per node (vms.c); vm_run() hands over to it. */
 int vms_run(const struct opts *o, const char *out_dir);
+
+/* A run's temporary directory (/tmp/wgbench-<kind>-<prefix><pid>-XXXXXX),
+ * after removing those of this kind and prefix whose owner is dead; the sweep
+ * alone is what `wgbench cleanup` calls. kind: "vm" or "vms". */
+int vm_tmpdir_make(const char *kind, const char *prefix, char *buf, size_t len);
+void vm_tmpdir_sweep(const char *kind, const char *prefix);
 
 #endif

@@ -78,34 +78,6 @@ static int check_input(const struct opts *o, const char *out_dir)
 	return ret == -ENOENT ? -EINVAL : ret;
 }
 
-/* The temporary directory of a run with this prefix that was killed (-9):
- * its owner's pid is in the name. */
-static void sweep_stale(const char *prefix)
-{
-	char want[64], path[PATH_MAX];
-	struct dirent *e;
-	DIR *d = opendir("/tmp");
-
-	snprintf(want, sizeof(want), "wgbench-vms-%s", prefix);
-	while (d && (e = readdir(d))) {
-		int pid;
-
-		if (strncmp(e->d_name, want, strlen(want)) ||
-		    sscanf(e->d_name + strlen(want), "%d-", &pid) != 1 || pid <= 0 ||
-		    !(kill(pid, 0) && errno == ESRCH) ||
-		    util_fmt(path, sizeof(path), "/tmp/%s", e->d_name))
-			continue;
-		{
-			const char *rm[] = { "rm", "-rf", path, NULL };
-
-			wgb_warn("removing %s, left by a killed run (pid %d)", path, pid);
-			vm_exec(rm, NULL);
-		}
-	}
-	if (d)
-		closedir(d);
-}
-
 static int prepare(const struct opts *o, struct vms_host *h)
 {
 	struct vm_initramfs_spec spec = { .agent_bin = h->agent, .kernel = &h->k };
@@ -117,12 +89,7 @@ static int prepare(const struct opts *o, struct vms_host *h)
 	int ret;
 
 	vm_qemu_version(h->qemu, h->qemu_version, sizeof(h->qemu_version));
-	/* The prefix in the name tells whose QEMUs these are (tests, ps), the
-	 * pid whether its owner still lives (sweep_stale). */
-	sweep_stale(o->prefix);
-	if (util_fmt(h->tmp, sizeof(h->tmp), "/tmp/wgbench-vms-%s%d-XXXXXX", o->prefix, (int)getpid()))
-		return -ENAMETOOLONG;
-	if (!mkdtemp(h->tmp)) {
+	if (vm_tmpdir_make("vms", o->prefix, h->tmp, sizeof(h->tmp))) {
 		h->tmp[0] = 0;
 		return -errno;
 	}

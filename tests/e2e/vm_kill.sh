@@ -1,6 +1,7 @@
 #!/bin/sh
 # No QEMU outlives wgbench: killed with SIGKILL mid-boot (PR_SET_PDEATHSIG)
-# or stopped with SIGINT (the guest is killed, the run ends with exit 1).
+# or stopped with SIGINT (the guest is killed, the run ends with exit 1);
+# `wgbench cleanup` removes what the killed one left in /tmp.
 . "$WGB_TOP/tests/e2e/lib.sh"
 . "$WGB_TOP/tests/e2e/vm_lib.sh"
 
@@ -15,6 +16,9 @@ start "$WORK/a"
 kill -9 "$pid"
 wait "$pid" 2>/dev/null
 poll 10 no_qemu "$WORK/a" || fail "QEMU outlived a killed wgbench"
+ls -d /tmp/wgbench-vm-"$PFX"* >/dev/null 2>&1 || fail "expected the killed run's temporary directory"
+"$WGBENCH" cleanup --prefix "$PFX" >/dev/null 2>&1 || fail "cleanup after kill -9"
+ls -d /tmp/wgbench-vm-"$PFX"* >/dev/null 2>&1 && fail "cleanup left the killed run's temporary directory"
 
 start "$WORK/b"
 kill -INT "$pid"
