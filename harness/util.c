@@ -52,29 +52,18 @@ void wgb_debug(const char *fmt, ...)
 
 int util_read_file(const char *path, char **out, size_t *len)
 {
-	size_t cap = 4096, n = 0;
-	char *buf = NULL, *grown;
+	size_t cap = 0, n = 0;
+	char *buf = NULL;
 	ssize_t r;
 	int fd, ret;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	buf = malloc(cap);
-	if (!buf) {
-		ret = -ENOMEM;
-		goto out;
-	}
 	for (;;) {
-		if (n + 1 >= cap) {
-			grown = realloc(buf, cap * 2);
-			if (!grown) {
-				ret = -ENOMEM;
-				goto out;
-			}
-			buf = grown;
-			cap *= 2;
-		}
+		ret = util_grow(&buf, &cap, n + 4096, 1);
+		if (ret)
+			goto out;
 		r = read(fd, buf + n, cap - n - 1);
 		if (r < 0) {
 			if (errno == EINTR)

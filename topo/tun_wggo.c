@@ -240,8 +240,8 @@ static int uapi_connect(const char *ifname, int *fdp)
 /* One request, its reply (up to the blank line) into a malloc'd string. */
 static int uapi_call(const char *ifname, const char *req, char **reply)
 {
-	size_t cap = 4096, n = 0, left = strlen(req);
-	char *buf = NULL, *grown;
+	size_t cap = 0, n = 0, left = strlen(req);
+	char *buf = NULL;
 	int fd = -1, ret;
 
 	ret = uapi_connect(ifname, &fd);
@@ -259,23 +259,12 @@ static int uapi_call(const char *ifname, const char *req, char **reply)
 		req += w;
 		left -= (size_t)w;
 	}
-	buf = malloc(cap);
-	if (!buf) {
-		ret = -ENOMEM;
-		goto out;
-	}
 	for (;;) {
 		ssize_t r;
 
-		if (n + 1 >= cap) {
-			grown = realloc(buf, cap * 2);
-			if (!grown) {
-				ret = -ENOMEM;
-				goto out;
-			}
-			buf = grown;
-			cap *= 2;
-		}
+		ret = util_grow(&buf, &cap, n + 4096, 1);
+		if (ret)
+			goto out;
 		r = recv(fd, buf + n, cap - n - 1, 0);
 		if (r < 0 && errno == EINTR)
 			continue;
