@@ -13,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-#define RUN_GROUPS (OPTS_TOPO | OPTS_RUN | OPTS_VM)
+#define RUN_GROUPS (OPTS_TOPO | OPTS_RUN | OPTS_VM | OPTS_ATTACH)
 
 static void usage(void)
 {
@@ -75,7 +75,13 @@ int run_main(int argc, char *argv[])
 			return WGB_EXIT_FAIL;
 		o.out = out;
 	}
-	if (o.backend == TOPO_BACKEND_VM || o.backend == TOPO_BACKEND_VMS)
+	if (o.backend == TOPO_BACKEND_VM || o.backend == TOPO_BACKEND_VMS) {
+		if (o.attach) {
+			wgb_err("--attach: only the netns backend keeps a testbed between commands "
+				"(`topo up`); --backend %s boots its own", opts_backend_name(o.backend));
+			return WGB_EXIT_USAGE;
+		}
 		return exit_code(vm_run(&o, o.out));
+	}
 	return exit_code(run_execute(&o, o.out));
 }

@@ -30,7 +30,7 @@ static void usage(FILE *f)
 		"  tunnels  N tunnels and N flows, one flow per tunnel\n"
 		"  SYSCTL   e.g. net.core.netdev_budget: a one-knob variant per value (node host\n"
 		"           for net.core.*, gateways otherwise); not with --variant\n");
-	opts_usage(OPTS_TOPO | OPTS_RUN | OPTS_SWEEP | OPTS_VM);
+	opts_usage(OPTS_TOPO | OPTS_RUN | OPTS_SWEEP | OPTS_VM | OPTS_ATTACH);
 }
 
 /* "1,2,4,8" -> values, each within [min, max], at most SWEEP_MAX_VALUES, no repeats. */
@@ -134,7 +134,7 @@ int sweep_main(int argc, char *argv[])
 			return WGB_EXIT_OK;
 		}
 	opts_init(&o);
-	if (opts_parse(&o, OPTS_TOPO | OPTS_RUN | OPTS_SWEEP | OPTS_VM, argc, argv, pos, 0, &n_pos))
+	if (opts_parse(&o, OPTS_TOPO | OPTS_RUN | OPTS_SWEEP | OPTS_VM | OPTS_ATTACH, argc, argv, pos, 0, &n_pos))
 		return WGB_EXIT_USAGE;
 	if (!o.param || !o.values) {
 		wgb_err("sweep: --param and --values are required");
@@ -146,6 +146,10 @@ int sweep_main(int argc, char *argv[])
 		wgb_err("sweep: --param '%s': expected flows, tunnels or a sysctl name such as "
 			"net.core.netdev_budget (other knobs: one variant file per value, in one run)",
 			o.param);
+		return WGB_EXIT_USAGE;
+	}
+	if (tunnels && o.attach) {
+		wgb_err("sweep: --param tunnels builds a testbed per value; it cannot --attach to one");
 		return WGB_EXIT_USAGE;
 	}
 	if (knob && o.n_variants) {
@@ -168,6 +172,7 @@ int sweep_main(int argc, char *argv[])
 		one = o;
 		if (tunnels) {
 			one.tunnels = values[i];
+			one.have_tunnels = true;
 			one.flows = values[i];
 		} else if (knob) {
 			if (knob_variant(out, o.param, values[i], vpath, sizeof(vpath)))

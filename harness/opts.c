@@ -46,6 +46,7 @@ static int set_wg(struct opts *o, const char *f, const char *v)
 		o->wg = TUN_NONE;
 	else
 		return bad(f, v, "auto, kernel, wireguard-go or none");
+	o->have_wg = true;
 	return 0;
 }
 
@@ -65,6 +66,7 @@ static int set_uint(const char *f, const char *v, uint64_t min, uint64_t max, un
 
 static int set_tunnels(struct opts *o, const char *f, const char *v)
 {
+	o->have_tunnels = true;
 	return set_uint(f, v, 1, OPTS_TUNNELS_MAX, &o->tunnels);
 }
 
@@ -98,6 +100,12 @@ static int add_list(const char **list, size_t *n, const char *f, const char *v)
 	if (*n >= OPTS_MAX_LIST)
 		return bad(f, v, "at most 64 of them");
 	list[(*n)++] = v;
+	return 0;
+}
+
+static int set_attach(struct opts *o, const char *f, const char *v)
+{
+	o->attach = true;
 	return 0;
 }
 
@@ -254,6 +262,7 @@ static const struct opt_def opt_table[] = {
 	{ "--tunnels", OPTS_TOPO, true, set_tunnels, "N   tunnels between gw1 and gw2 (1)" },
 	{ "--prefix", OPTS_TOPO, true, set_prefix, "P   name prefix of namespaces and interfaces (wgb-)" },
 	{ "--json", OPTS_TOPO, false, set_json, "  machine-readable output" },
+	{ "--attach", OPTS_ATTACH, false, set_attach, "  run on the live testbed of `topo up --prefix P`; leave it up" },
 	{ "--variant", OPTS_RUN, true, set_variant, "FILE   a variant (repeatable; the first is the baseline)" },
 	{ "--scenario", OPTS_RUN, true, set_scenario, "NAME   a scenario (repeatable; default all five)" },
 	{ "--duration", OPTS_RUN, true, set_duration, "S   measured seconds per scenario (10)" },

@@ -19,6 +19,7 @@ enum opts_group {
 	OPTS_RUN = 1 << 1,    /* --variant --scenario --duration --repeat --flows --out ... */
 	OPTS_SWEEP = 1 << 2,  /* --param --values */
 	OPTS_VM = 1 << 3,     /* --kernel --kernel-deb --modules --vcpus --memory --accel */
+	OPTS_ATTACH = 1 << 4, /* --attach (run, sweep) */
 };
 
 enum topo_backend_kind { TOPO_BACKEND_NETNS, TOPO_BACKEND_VM, TOPO_BACKEND_VMS };
@@ -37,6 +38,8 @@ struct opts {
 	unsigned int tunnels;
 	char prefix[OPTS_PREFIX_MAX + 1];
 	bool json;
+	bool have_wg, have_tunnels;   /* given on the command line */
+	bool attach;            /* run on the live `topo up --prefix` testbed */
 
 	/* run */
 	const char *variants[OPTS_MAX_LIST];

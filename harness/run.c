@@ -16,12 +16,10 @@
 #include "sample.h"
 #include "scenario.h"
 #include "topo.h"
-#include "topo_plan.h"
 #include "traffic.h"
 #include "util.h"
 #include "variant.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <json-c/json.h>
 #include <limits.h>
@@ -122,6 +120,9 @@ static int load_inputs(struct run_ctx *c)
 					variant_name(variant_get(c->vs, i)));
 				return -EINVAL;
 			}
+	for (i = 0, c->vname_width = 8; i < nv; i++)   /* the progress lines' column */
+		if (strlen(variant_name(variant_get(c->vs, i))) > c->vname_width)
+			c->vname_width = strlen(variant_name(variant_get(c->vs, i)));
 	c->vstate = calloc(nv, sizeof(*c->vstate));
 	return c->vstate ? 0 : -ENOMEM;
 }
@@ -186,177 +187,6 @@ static void print_plan(const struct run_ctx *c)
 	fflush(c->tty);
 }
 
-unsigned int run_tunnels(const struct run_ctx *c)
-{
-	return c->be ? c->be_tunnels : c->topo ? topo_tunnels(c->topo) : 0;
-}
-
-static int bring_up_backend(struct run_ctx *c, unsigned int tunnels)
-{
-	struct in_addr a;
-	unsigned int k, plen;
-	int ret;
-
-	ret = c->be->up(c->be_arg, tunnels, c->be_wg_version, sizeof(c->be_wg_version));
-	if (ret)
-		return ret;
-	c->be_tunnels = tunnels;
-	for (k = 0; k < tunnels; k++) {
-		topo_plan_addr(NODE_DRAIN, LINK_LAN, k, &a, &plen);
-		inet_ntop(AF_INET, &a, c->be_drain[k], sizeof(c->be_drain[k]));
-	}
-	if (!c->o->quiet)
-		fprintf(c->tty, "testbed up: %s, %u tunnel(s), %s\n",
-			opts_wg_name(c->o->wg == TUN_NONE ? TUN_NONE : TUN_KERNEL), tunnels, c->be_wg_version);
-	fflush(c->tty);
-	return 0;
-}
-
-static int bring_up(struct run_ctx *c, unsigned int tunnels)
-{
-	struct topo_config cfg;
-	int ret;
-
-	if (c->be)
-		return bring_up_backend(c, tunnels);
-	topo_config_from_opts(&cfg, c->o);
-	cfg.tunnels = tunnels;
-	/* The run owns its testbed: wireguard-go dies with this process. */
-	cfg.persistent = false;
-	ret = topo_up(&cfg, &c->topo);
-	if (ret) {
-		c->topo = NULL;
-		return ret;
-	}
-	if (c->o->quiet)
-		return 0;
-	if (topo_wg(c->topo) == TUN_NONE)
-		fprintf(c->tty, "testbed up: no tunnel (--wg none: the lans routed over the underlay)\n");
-	else
-		fprintf(c->tty, "testbed up: %s, %u tunnel(s), %s\n", opts_wg_name(topo_wg(c->topo)),
-			topo_tunnels(c->topo), topo_wg_version(c->topo));
-	return 0;
-}
-
-/* A variant file's text, NULL for one that sets nothing (the baseline). */
-static char *variant_text(const struct variant *v)
-{
-	struct json_object *d = NULL, *t;
-	char *text = NULL;
-
-	if (!variant_knob_count(v) || variant_describe(v, &d))
-		return NULL;
-	if (json_object_object_get_ex(d, "text", &t) && t)
-		text = strdup(json_object_get_string(t));
-	json_object_put(d);
-	return text;
-}
-
-static void revert_current(struct run_ctx *c)
-{
-	if (c->be && c->cur_v && variant_knob_count(c->cur_v) && c->be_tunnels &&
-	    c->be->variant_apply(c->be_arg, NULL, NULL))
-		wgb_warn("variant '%s': not every value could be restored", variant_name(c->cur_v));
-	if (c->applied) {
-		if (variant_revert(c->applied))
-			wgb_warn("variant '%s': not every value could be restored", variant_name(c->cur_v));
-		variant_applied_free(c->applied);
-	}
-	c->applied = NULL;
-	c->cur_v = NULL;
-}
-
-static void bring_down(struct run_ctx *c)
-{
-	revert_current(c);
-	if (c->be && c->be_tunnels) {
-		c->be->down(c->be_arg);
-		c->be_tunnels = 0;
-	}
-	topo_teardown(&c->topo);
-}
-
-static unsigned int tunnels_for(const struct run_ctx *c, const struct variant *v)
-{
-	unsigned int n = variant_tunnels(v);
-
-	return n ? n : c->o->tunnels;
-}
-
-/* Checks every variant against the live testbed; a variant the kernel cannot
- * do is skipped (with its reason in run.json), the others still run. */
-static void check_variants(struct run_ctx *c)
-{
-	size_t i;
-
-	for (i = 0; i < variant_count(c->vs); i++) {
-		const struct variant *v = variant_get(c->vs, i);
-		char why[512] = "", *text = c->be ? variant_text(v) : NULL;
-		int r;
-
-		if (c->be)   /* the guests check the knobs for their node */
-			r = text ? c->be->variant_check(c->be_arg, text, why, sizeof(why)) : 0;
-		else
-			r = variant_check(v, c->topo, why, sizeof(why));
-		free(text);
-		if (!r)
-			continue;
-		c->vstate[i].skip = strdup(why[0] ? why : "not supported here");
-		c->failed = true;
-		wgb_err("variant '%s' skipped: %s", variant_name(v), c->vstate[i].skip);
-	}
-}
-
-/* Bring the testbed and the variant to what item needs; an error string
- * (malloc'd) when it cannot. */
-static char *prepare_item(struct run_ctx *c, const struct run_item *it)
-{
-	const struct variant *v = variant_get(c->vs, it->variant);
-	unsigned int tunnels = tunnels_for(c, v);
-	struct json_object *applied = NULL;
-	char *err = NULL;
-	int ret;
-
-	if (c->vstate[it->variant].skip)
-		return strdup(c->vstate[it->variant].skip);
-	if (run_tunnels(c) != tunnels) {
-		bring_down(c);
-		ret = bring_up(c, tunnels);
-		if (ret) {
-			if (asprintf(&err, "testbed with %u tunnel(s) could not be built: %s",
-				     tunnels, strerror(-ret)) < 0)
-				err = NULL;
-			return err;
-		}
-	}
-	if (c->cur_v == v)
-		return NULL;
-	revert_current(c);
-	if (c->be) {
-		char *text = variant_text(v);
-
-		ret = text ? c->be->variant_apply(c->be_arg, text, &applied) : 0;
-		free(text);
-	} else {
-		ret = variant_apply(v, c->topo, &c->applied);
-	}
-	if (ret) {
-		c->applied = NULL;
-		if (asprintf(&err, "variant '%s' could not be applied: %s", variant_name(v),
-			     strerror(-ret)) < 0)
-			err = NULL;
-		return err;
-	}
-	c->cur_v = v;
-	if (!c->be && variant_applied_json(c->applied, &applied))
-		applied = NULL;
-	if (applied) {
-		json_object_put(c->vstate[it->variant].applied);
-		c->vstate[it->variant].applied = applied;
-	}
-	return NULL;
-}
-
 static void warm_up(struct run_ctx *c)
 {
 	const struct scenario *s = scenario_find(c->all, "tcp-single");
@@ -404,9 +234,10 @@ static void progress_line(struct run_ctx *c, const struct run_item *it, struct j
 		snprintf(extra, sizeof(extra), "retransmits %lld", (long long)json_object_get_int64(v));
 	}
 	json_object_object_get_ex(e, "throughput_bps", &v);
-	fprintf(c->tty, "[%*zu/%zu] %-12s %-10s r%-2u %10.1f Mbit/s  %-18s ETA %dm%02ds\n",
-		snprintf(NULL, 0, "%zu", c->n_plan), c->n_done, c->n_plan, vname, it->scenario->name, it->repeat, json_object_get_double(v) / 1e6,
-	       extra, (int)eta / 60, (int)eta % 60);
+	fprintf(c->tty, "[%*zu/%zu] %-*s %-10s r%-2u %10.1f Mbit/s  %-18s ETA %dm%02ds\n",
+		snprintf(NULL, 0, "%zu", c->n_plan), c->n_done, c->n_plan, (int)c->vname_width, vname,
+		it->scenario->name, it->repeat, json_object_get_double(v) / 1e6, extra,
+		(int)eta / 60, (int)eta % 60);
 	fflush(c->tty);
 }
 
@@ -418,7 +249,7 @@ static void run_all(struct run_ctx *c)
 	for (i = 0; i < c->n_plan && !run_stop_flag; i++) {
 		const struct run_item *it = &c->plan[i];
 		struct json_object *entry = NULL;
-		char *err = prepare_item(c, it);
+		char *err = run_prepare_item(c, it);
 
 		if (run_stop_flag) {
 			free(err);
@@ -514,26 +345,32 @@ int run_execute_on(const struct opts *o, const char *out_dir, const struct run_b
 	ret = load_inputs(&c);
 	if (!ret)
 		ret = make_plan(&c);
+	if (!ret && !be)
+		ret = run_attach(&c);
 	if (!ret)
 		ret = results_open(out_dir, o->force, &c.res);
-	if (ret)
+	if (ret) {
+		run_bring_down(&c);
 		goto out;
+	}
 	c.t_start_wall = util_now_wall();
-	if ((ret = run_json_init(&c)))
+	if ((ret = run_json_init(&c))) {
+		run_bring_down(&c);
 		goto out;
+	}
 	print_plan(&c);
 	run_stop_flag = 0;
 	util_signals_install(on_stop_signal, old);
-	ret = bring_up(&c, tunnels_for(&c, variant_get(c.vs, c.plan[0].variant)));
+	ret = run_bring_up(&c, run_tunnels_for(&c, variant_get(c.vs, c.plan[0].variant)));
 	if (ret) {
 		wgb_err("the testbed could not be built: %s", strerror(-ret));
 	} else {
 		run_json_update(&c);
-		check_variants(&c);
+		run_check_variants(&c);
 		warm_up(&c);
 		run_all(&c);
 	}
-	bring_down(&c);
+	run_bring_down(&c);
 	util_signals_restore(old);
 	if (ret) {
 		c.failed = true;

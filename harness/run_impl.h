@@ -49,10 +49,12 @@ struct run_ctx {
 	size_t n_sel;
 	struct variant_set *vs;
 	struct run_variant_state *vstate;
+	size_t vname_width;             /* longest variant name */
 	uint64_t seed;
 	struct run_item *plan;
 	size_t n_plan, n_done;
 	struct topo *topo;
+	bool attached;                  /* topo is `topo up`'s (--attach): left up */
 	const struct variant *cur_v;
 	struct variant_applied *applied;
 	struct results *res;
@@ -70,8 +72,20 @@ struct run_ctx {
 	char be_drain[OPTS_TUNNELS_MAX][16]; /* drain addresses, the plan's */
 };
 
-/* Tunnels of the live testbed, 0 when none is up. */
+/* run_bed.c. Tunnels of the live testbed, 0 when none is up; the tunnels a
+ * variant needs (its own, else --tunnels, else an attached testbed's). */
 unsigned int run_tunnels(const struct run_ctx *c);
+unsigned int run_tunnels_for(const struct run_ctx *c, const struct variant *v);
+/* --attach: claim `topo up`'s testbed and refuse what it cannot do (-EINVAL
+ * etc., printed); without --attach, nothing. */
+int run_attach(struct run_ctx *c);
+int run_bring_up(struct run_ctx *c, unsigned int tunnels);
+/* Revert the variant, and remove the testbed (release it, when attached). */
+void run_bring_down(struct run_ctx *c);
+/* Skip (recorded in run.json) each variant the testbed cannot do. */
+void run_check_variants(struct run_ctx *c);
+/* Testbed and variant as the item needs; NULL, or why not (malloc'd). */
+char *run_prepare_item(struct run_ctx *c, const struct run_item *it);
 
 /* One scenario's traffic, flows summed (DESIGN.md's runs[] metrics). */
 struct run_measure {

@@ -41,8 +41,11 @@ static struct json_object *options_json(const struct run_ctx *c)
 	json_object_object_add(j, "flows", o->flows ? json_object_new_int((int)o->flows) : NULL);
 	json_object_object_add(j, "flow_mode", json_object_new_string(
 		o->flow_mode == FLOW_MODE_STREAMS ? "streams" : "processes"));
-	json_object_object_add(j, "tunnels", json_object_new_int((int)o->tunnels));
+	json_object_object_add(j, "tunnels", json_object_new_int(
+		(int)(c->attached ? topo_tunnels(c->topo) : o->tunnels)));
 	json_object_object_add(j, "prefix", json_object_new_string(o->prefix));
+	/* A `topo up` testbed measured as it is, not built for this run. */
+	json_object_object_add(j, "attach", json_object_new_boolean(c->attached));
 	json_object_object_add(j, "warmup", json_object_new_boolean(!o->no_warmup));
 	json_object_object_add(j, "sampler", json_object_new_boolean(!o->no_sampler));
 	json_object_object_add(j, "interval", json_object_new_double(o->interval));

@@ -291,12 +291,52 @@ int state_remove(const char *prefix)
 	char path[256];
 	int ret;
 
+	ret = state_mark_clear(prefix);
+	if (ret)
+		return ret;
 	ret = state_path(prefix, "state.json", path, sizeof(path));
 	if (ret)
 		return ret;
 	if (unlink(path) < 0 && errno != ENOENT)
 		return -errno;
 	return 0;
+}
+
+int state_mark_set(const char *prefix, const char *what)
+{
+	char path[256];
+	int ret;
+
+	ret = state_path(prefix, "modified", path, sizeof(path));
+	if (!ret)
+		ret = util_write_file_atomic(path, what, strlen(what));
+	return ret;
+}
+
+int state_mark_clear(const char *prefix)
+{
+	char path[256];
+	int ret;
+
+	ret = state_path(prefix, "modified", path, sizeof(path));
+	if (ret)
+		return ret;
+	if (unlink(path) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+int state_mark_get(const char *prefix, char **what)
+{
+	char path[256];
+	size_t len;
+	int ret;
+
+	*what = NULL;
+	ret = state_path(prefix, "modified", path, sizeof(path));
+	if (!ret)
+		ret = util_read_file(path, what, &len);
+	return ret;
 }
 
 int state_list(char ***prefixes, size_t *n)

@@ -50,6 +50,13 @@ int state_save(const struct topo_state *s);
 /* -ENOENT if there is no state file. */
 int state_load(const char *prefix, struct topo_state *s);
 int state_remove(const char *prefix);
+/* The "modified" mark: a run --attach'ed to the testbed has changed it
+ * (what: a line saying who and how) and not yet put it back. A claim refuses
+ * a marked testbed, since its values are no longer those `topo up` set;
+ * state_remove() clears the mark. get: -ENOENT when unmarked. */
+int state_mark_set(const char *prefix, const char *what);
+int state_mark_clear(const char *prefix);
+int state_mark_get(const char *prefix, char **what);
 /* Every prefix with a state file; *prefixes malloc'd, each too. */
 int state_list(char ***prefixes, size_t *n);
 

@@ -55,6 +55,15 @@ void topo_config_from_opts(struct topo_config *cfg, const struct opts *o);
 int topo_up(const struct topo_config *cfg, struct topo **out);
 /* Load a live testbed built earlier (by `topo up`) from its state file. */
 int topo_attach(const char *prefix, struct topo **out);
+/* topo_attach() for exclusive use until topo_free(): takes the testbed's
+ * lock (-EBUSY while another wgbench holds it) and refuses a stale one whose
+ * tunnel processes are gone (-ENOENT). topo_free() leaves it up. */
+int topo_claim(const char *prefix, struct topo **out);
+/* Mark a claimed testbed as changed from what `topo up` built (what: who
+ * changed it and how), until topo_mark_clear(); a later claim refuses it
+ * while marked. */
+int topo_mark_modified(const struct topo *t, const char *what);
+int topo_mark_clear(const struct topo *t);
 /* Remove everything the testbed made. */
 int topo_down(struct topo *t);
 void topo_free(struct topo *t);

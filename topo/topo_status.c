@@ -9,7 +9,9 @@
 
 #include <errno.h>
 #include <json-c/json.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -69,6 +71,58 @@ int topo_attach(const char *prefix, struct topo **out)
 	}
 	*out = t;
 	return 0;
+}
+
+int topo_claim(const char *prefix, struct topo **out)
+{
+	struct topo *t;
+	char *mark = NULL;
+	unsigned int k, g;
+	int ret;
+
+	ret = topo_attach(prefix, &t);
+	if (ret)
+		return ret;
+	ret = state_lock(prefix, 0, &t->lock_fd);
+	if (ret == -EBUSY)
+		wgb_err("the testbed with prefix '%s' is in use by another wgbench (lock " STATE_DIR
+			"/%slock held)", prefix, prefix);
+	if (!ret && !state_mark_get(prefix, &mark)) {
+		wgb_err("the testbed with prefix '%s' is stale: %s, and did not finish putting it back; "
+			"rebuild it ('wgbench topo down --prefix %s', then 'topo up')", prefix,
+			mark, prefix);
+		ret = -ENOENT;
+	}
+	free(mark);
+	/* A tunnel process that died leaves namespaces that look fine but carry
+	 * nothing: every measurement would fail, so refuse before starting. */
+	for (k = 0; !ret && k < t->cfg.tunnels; k++)
+		for (g = 0; !ret && g < 2; g++) {
+			pid_t pid = t->tun[k].end[g].pid;
+
+			if (pid > 0 && kill(pid, 0) && errno == ESRCH) {
+				wgb_err("the testbed with prefix '%s' is stale: the process of tunnel %u at %s "
+					"(pid %d) is gone; remove it with 'wgbench cleanup --prefix %s'",
+					prefix, k, g ? "gw2" : "gw1", (int)pid, prefix);
+				ret = -ENOENT;
+			}
+		}
+	if (ret) {
+		topo_free(t);
+		return ret;
+	}
+	*out = t;
+	return 0;
+}
+
+int topo_mark_modified(const struct topo *t, const char *what)
+{
+	return state_mark_set(t->cfg.prefix, what);
+}
+
+int topo_mark_clear(const struct topo *t)
+{
+	return state_mark_clear(t->cfg.prefix);
 }
 
 /* ---- status ---- */

@@ -1,12 +1,12 @@
 #!/bin/sh
 # bench.d/run.sh — throughput parity and run-to-run variation of `wgbench run`
-# against a bare `iperf3 -c` typed by hand, on the same testbed design
-# (wgbench's netns testbed, --wg auto: wireguard-go on a kernel without
-# WireGuard). The bare command runs through `ip netns exec` in a testbed from
-# `wgbench topo up`; `wgbench run` builds its own identical one each round.
+# against a bare `iperf3 -c` typed by hand, in the very same testbed: one
+# `wgbench topo up` (--wg auto: wireguard-go on a kernel without WireGuard),
+# which `wgbench run --attach` measures and the bare command runs through
+# with `ip netns exec`; same tunnel processes, same addresses.
 #
-# WGB_BENCH_RUN_N rounds (5); in each, one `wgbench run --repeat 1` of
-# tcp-single and udp (its warm-up, omit and sampler as by default) and the
+# WGB_BENCH_RUN_N rounds (6); in each, one `wgbench run --attach --repeat 1`
+# of tcp-single and udp (its warm-up, omit and sampler as by default) and the
 # two bare commands with the same duration and -O, in ABBA order so drift
 # does not favour either side, plus one `wgbench run --no-sampler` (the
 # sampler's effect on throughput). Per scenario: medians, the ratio
@@ -15,13 +15,12 @@
 # One JSON object on stdout.
 set -u
 : "${WGBENCH:?run through tests/bench}" "${WGB_TOP:?}"
-N=${WGB_BENCH_RUN_N:-5}
+N=${WGB_BENCH_RUN_N:-6}
 D=${WGB_BENCH_DURATION:-5}
 O=1
-P=$(printf 'br%s-' "$$" | cut -c1-9)      # the bare command's testbed
-Q=$(printf 'bw%s-' "$$" | cut -c1-9)      # wgbench run's own
+P=$(printf 'br%s-' "$$" | cut -c1-9)      # the one testbed
 tmp=$(mktemp -d /tmp/wgb-bench-run.XXXXXX)
-trap '"$WGBENCH" cleanup --prefix "$P" >/dev/null 2>&1; "$WGBENCH" cleanup --prefix "$Q" >/dev/null 2>&1; rm -rf "$tmp"' EXIT
+trap '"$WGBENCH" cleanup --prefix "$P" >/dev/null 2>&1; rm -rf "$tmp"' EXIT
 die() { echo "run bench: $*" >&2; exit 1; }
 command -v iperf3 >/dev/null || die "the iperf3 program is not installed"
 
@@ -52,7 +51,7 @@ bare() {
 wgb() {
 	tag=$1; shift
 	rm -rf "$tmp/w"
-	"$WGBENCH" run --prefix "$Q" --scenario tcp-single --scenario udp --duration "$D" --omit "$O" \
+	"$WGBENCH" run --prefix "$P" --attach --scenario tcp-single --scenario udp --duration "$D" --omit "$O" \
 		--repeat 1 --out "$tmp/w" --quiet "$@" >&2 || die "wgbench run $* failed"
 	for s in tcp-single udp; do
 		jq --arg s "$s" '.runs[] | select(.scenario == $s) | .throughput_bps' "$tmp/w/results.json" >> "$tmp/$tag-$s"
@@ -69,7 +68,7 @@ while [ $r -le "$N" ]; do
 	r=$((r + 1))
 done
 "$WGBENCH" topo down --prefix "$P" >/dev/null || die "topo down failed"
-[ "$(ip netns list | grep -c "^$P\|^$Q")" = 0 ] || die "namespaces left"
+[ "$(ip netns list | grep -c "^$P")" = 0 ] || die "namespaces left"
 
 # stats FILE: {median, cv_percent, all}
 stats() {
