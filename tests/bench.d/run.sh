@@ -5,17 +5,23 @@
 # which `wgbench run --attach` measures and the bare command runs through
 # with `ip netns exec`; same tunnel processes, same addresses.
 #
-# WGB_BENCH_RUN_N rounds (6); in each, one `wgbench run --attach --repeat 1`
-# of tcp-single and udp (its warm-up, omit and sampler as by default) and the
-# two bare commands with the same duration and -O, in ABBA order so drift
-# does not favour either side, plus one `wgbench run --no-sampler` (the
-# sampler's effect on throughput). Per scenario: medians, the ratio
-# wgbench/bare (goal 0.97-1.03), the ratio sampler on/off, and the CV over
-# the rounds of each.
+# WGB_BENCH_RUN_N rounds (4). Each round has three blocks, in ABBA order
+# across rounds so drift does not favour either side:
+#   wgbench  one `wgbench run --attach --repeat R` of tcp-single and udp (its
+#            warm-up, shuffle, omit and sampler as by default);
+#   bare     R times the two hand-typed commands, same duration and -O;
+#   nos      one `wgbench run --attach --no-sampler --repeat 1` (the
+#            sampler's effect on throughput).
+# R = WGB_BENCH_RUN_R (3). Per scenario: the medians over all rounds, the
+# ratio wgbench/bare (goal 0.97-1.03), the ratio sampler on/off; the CV over
+# repeats (within a block of R, averaged over the rounds: what a run's
+# summary reports) and the CV over every value of all rounds (which adds the
+# drift between rounds).
 # One JSON object on stdout.
 set -u
 : "${WGBENCH:?run through tests/bench}" "${WGB_TOP:?}"
-N=${WGB_BENCH_RUN_N:-6}
+N=${WGB_BENCH_RUN_N:-4}
+R=${WGB_BENCH_RUN_R:-3}
 D=${WGB_BENCH_DURATION:-5}
 O=1
 P=$(printf 'br%s-' "$$" | cut -c1-9)      # the one testbed
@@ -47,36 +53,47 @@ bare() {
 	wait $spid
 	jq '.end.sum_received.bits_per_second' "$tmp/bare.json"
 }
-# wgb TAG [RUN OPTIONS]: one `wgbench run` of both scenarios; appends to $tmp/TAG-<scenario>.
+# wgb TAG REPEATS [RUN OPTIONS]: one `wgbench run`, both scenarios; appends
+# one line of REPEATS values per scenario to $tmp/TAG-<scenario>.
 wgb() {
-	tag=$1; shift
+	tag=$1 reps=$2; shift 2
 	rm -rf "$tmp/w"
 	"$WGBENCH" run --prefix "$P" --attach --scenario tcp-single --scenario udp --duration "$D" --omit "$O" \
-		--repeat 1 --out "$tmp/w" --quiet "$@" >&2 || die "wgbench run $* failed"
+		--repeat "$reps" --out "$tmp/w" --quiet "$@" >&2 || die "wgbench run $* failed"
 	for s in tcp-single udp; do
-		jq --arg s "$s" '.runs[] | select(.scenario == $s) | .throughput_bps' "$tmp/w/results.json" >> "$tmp/$tag-$s"
+		jq -c --arg s "$s" '[.runs[] | select(.scenario == $s) | .throughput_bps]' "$tmp/w/results.json" >> "$tmp/$tag-$s"
 	done
 }
-bare_round() { for s in tcp-single udp; do bare "$s" >> "$tmp/bare-$s"; done; }
+bare_block() {
+	for s in tcp-single udp; do : > "$tmp/blk-$s"; done
+	k=0      # not i: bare() uses it (sh has no local variables)
+	while [ $k -lt "$R" ]; do
+		for s in tcp-single udp; do bare "$s" >> "$tmp/blk-$s"; done
+		k=$((k + 1))
+	done
+	for s in tcp-single udp; do jq -sc . "$tmp/blk-$s" >> "$tmp/bare-$s"; done
+}
 
 r=1
 while [ $r -le "$N" ]; do
-	# wgbench, wgbench without its sampler, the bare command: order reversed every round
-	if [ $((r % 2)) = 1 ]; then wgb wgb; wgb nos --no-sampler; bare_round
-	else bare_round; wgb nos --no-sampler; wgb wgb; fi
+	if [ $((r % 2)) = 1 ]; then wgb wgb "$R"; wgb nos 1 --no-sampler; bare_block
+	else bare_block; wgb nos 1 --no-sampler; wgb wgb "$R"; fi
 	echo "run bench: round $r/$N done" >&2
 	r=$((r + 1))
 done
 "$WGBENCH" topo down --prefix "$P" >/dev/null || die "topo down failed"
 [ "$(ip netns list | grep -c "^$P")" = 0 ] || die "namespaces left"
 
-# stats FILE: {median, cv_percent, all}
+# stats FILE (one JSON array per block): {median, cv_percent (within blocks,
+# averaged), cv_all_percent, all}
 stats() {
-	jq -s '. as $x | ($x | sort) as $s | ($s | length) as $n |
-		(if $n % 2 == 1 then $s[($n - 1) / 2] else ($s[$n / 2 - 1] + $s[$n / 2]) / 2 end) as $m |
-		($x | add / $n) as $mean |
-		(if $n > 1 then ([$x[] | (. - $mean) * (. - $mean)] | add / ($n - 1) | sqrt) else 0 end) as $sd |
-		{median: $m, cv_percent: ($sd / $mean * 100 * 100 | round / 100), all: $x}' "$1"
+	jq -s 'def cv: length as $n | (add / $n) as $m |
+			(if $n > 1 then ([.[] | (. - $m) * (. - $m)] | add / ($n - 1) | sqrt) / $m * 100 else 0 end);
+		def r2: . * 100 | round / 100;
+		. as $blocks | [.[][]] as $x | ($x | sort) as $s | ($s | length) as $n |
+		{median: (if $n % 2 == 1 then $s[($n - 1) / 2] else ($s[$n / 2 - 1] + $s[$n / 2]) / 2 end),
+		 cv_percent: ([$blocks[] | select(length > 1) | cv] | if length > 0 then add / length | r2 else null end),
+		 cv_all_percent: ($x | cv | r2), all: $blocks}' "$1"
 }
 for s in tcp-single udp; do
 	stats "$tmp/wgb-$s" > "$tmp/sw-$s.json"
@@ -84,12 +101,13 @@ for s in tcp-single udp; do
 	stats "$tmp/nos-$s" > "$tmp/sn-$s.json"
 done
 wg=$(jq -r '.wireguard.implementation' "$tmp/w/run.json")
-jq -n --arg wg "$wg" --argjson n "$N" --argjson d "$D" \
+jq -n --arg wg "$wg" --argjson n "$N" --argjson r "$R" --argjson d "$D" \
 	--slurpfile wt "$tmp/sw-tcp-single.json" --slurpfile bt "$tmp/sb-tcp-single.json" \
 	--slurpfile wu "$tmp/sw-udp.json" --slurpfile bu "$tmp/sb-udp.json" \
 	--slurpfile nt "$tmp/sn-tcp-single.json" --slurpfile nu "$tmp/sn-udp.json" '
 	def r2: . * 1000 | round / 1000;
-	{name: "run", wg: $wg, rounds: $n, duration_s: $d, omit_s: 1, parity_goal: "0.97-1.03",
+	{name: "run", wg: $wg, rounds: $n, repeats_per_round: $r, duration_s: $d, omit_s: 1,
+	 testbed: "one topo up, wgbench run --attach", parity_goal: "0.97-1.03",
 	 tcp_single_ratio: ($wt[0].median / $bt[0].median | r2),
 	 udp_ratio: ($wu[0].median / $bu[0].median | r2),
 	 tcp_single_wgbench_mbps: ($wt[0].median / 1e6 | r2), tcp_single_bare_mbps: ($bt[0].median / 1e6 | r2),
@@ -98,6 +116,8 @@ jq -n --arg wg "$wg" --argjson n "$N" --argjson d "$D" \
 	 udp_sampler_on_off_ratio: ($wu[0].median / $nu[0].median | r2),
 	 tcp_single_wgbench_cv_pct: $wt[0].cv_percent, tcp_single_bare_cv_pct: $bt[0].cv_percent,
 	 udp_wgbench_cv_pct: $wu[0].cv_percent, udp_bare_cv_pct: $bu[0].cv_percent,
+	 tcp_single_wgbench_cv_all_pct: $wt[0].cv_all_percent, tcp_single_bare_cv_all_pct: $bt[0].cv_all_percent,
+	 udp_wgbench_cv_all_pct: $wu[0].cv_all_percent, udp_bare_cv_all_pct: $bu[0].cv_all_percent,
 	 all_bps: {tcp_single_wgbench: $wt[0].all, tcp_single_bare: $bt[0].all,
 		   udp_wgbench: $wu[0].all, udp_bare: $bu[0].all,
 		   tcp_single_no_sampler: $nt[0].all, udp_no_sampler: $nu[0].all}}'
