@@ -36,6 +36,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#define AGENT_CLOCK_SETTLE 3.0   /* seconds to wait for tsc-early to become tsc */
+
 /* The agent is one process that owns the guest; these are its two ports. */
 struct agent {
 	int ctl, res;
@@ -91,16 +93,35 @@ static double uptime(void)
 
 /* The clocksource every timestamp of the run comes from (tsc, hpet,
  * acpi_pm, kvm-clock; jiffies would make throughput figures meaningless). */
-static void say_clock(struct agent *a)
+static char *read_clock(void)
 {
 	char *text = NULL;
 
 	if (util_read_file("/sys/devices/system/clocksource/clocksource0/current_clocksource",
-			   &text, NULL)) {
+			   &text, NULL))
+		return NULL;
+	text[strcspn(text, "\n")] = 0;
+	return text;
+}
+
+/* The kernel hands over from tsc-early to tsc about a second after
+ * registering the TSC (the refinement work of init_tsc_clocksource()); a
+ * guest that boots faster than that must wait, or its run would be timed
+ * across the switch by a clock calibrated only early. */
+static void say_clock(struct agent *a)
+{
+	double deadline = util_now_mono() + AGENT_CLOCK_SETTLE;
+	char *text = read_clock();
+
+	while (text && !strcmp(text, "tsc-early") && util_now_mono() < deadline) {
+		free(text);
+		usleep(20000);
+		text = read_clock();
+	}
+	if (!text) {
 		say(a, "clock unknown");
 		return;
 	}
-	text[strcspn(text, "\n")] = 0;
 	say(a, "clock %.64s", text);
 	free(text);
 }

@@ -256,12 +256,16 @@ static bool is_elf(const char *path)
 int vm_boot_pvh(const struct vm_kernel *k, const char *tmpdir, char *out, size_t len)
 {
 	char v[8], cached[PATH_MAX + 16], tmp[PATH_MAX + 32];
+	const char *base;
 	int r;
 
 	if (getenv("WGB_VM_NO_PVH") || kconfig(k, "PVH", v, sizeof(v)) || strcmp(v, "y"))
 		return -ENOTSUP;
-	/* A .deb's unpacked tree is ours: keep the ELF there for the next run. */
-	snprintf(cached, sizeof(cached), "%s.pvh-elf", k->image);
+	/* A .deb's unpacked tree is ours: keep the ELF there for the next run,
+	 * as a dot file, which the search for boot/vmlinuz-* passes over. */
+	base = strrchr(k->image, '/');
+	base = base ? base + 1 : k->image;
+	snprintf(cached, sizeof(cached), "%.*s.%s.pvh-elf", (int)(base - k->image), k->image, base);
 	if (*k->deb && is_elf(cached))
 		return util_fmt(out, len, "%s", cached);
 	if (*k->deb)

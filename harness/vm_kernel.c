@@ -122,7 +122,9 @@ static int find_entry(const char *dir, const char *prefix, char *name, size_t le
 	if (!d)
 		return -ENOENT;
 	while ((e = readdir(d)))
-		if (!strncmp(e->d_name, prefix, strlen(prefix)) && e->d_name[0] != '.') {
+		/* Not the PVH ELF that earlier versions kept beside the image. */
+		if (!strncmp(e->d_name, prefix, strlen(prefix)) && e->d_name[0] != '.' &&
+		    !strstr(e->d_name, ".pvh-elf")) {
 			ret = util_fmt(name, len, "%s", e->d_name);
 			break;
 		}
