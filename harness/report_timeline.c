@@ -72,12 +72,13 @@ static struct json_object *first_ok(const struct report_cell *c)
 	return best;
 }
 
-/* The sampler's CSV -> "t softirq0 softirq1 ..." rows; returns the core count. */
-static int cores_dat(const struct report_data *d, const char *rel, FILE *out)
+/* The sampler's CSV -> "t softirq0 softirq1 ..." rows, t from t0 (NAN: from
+ * the first snapshot); returns the core count. */
+static int cores_dat(const struct report_data *d, const char *rel, double t0, FILE *out)
 {
 	char path[4096], *text = NULL, *line, *save = NULL, *tok, *s2;
 	int col[TL_MAX_CORES], ncores = 0, c, k;
-	double t0 = NAN, v[TL_MAX_CORES], t;
+	double v[TL_MAX_CORES], t;
 	size_t len;
 
 	if (inside(d, rel, path, sizeof(path)) || util_read_file(path, &text, &len))
@@ -119,6 +120,18 @@ out:
 	return ncores;
 }
 
+/* runs[].window.start_s: where iperf3's non-omitted intervals start, on
+ * the samples' clock; NAN for results without it. */
+static double window_start(struct json_object *run)
+{
+	struct json_object *w, *x;
+
+	if (json_object_object_get_ex(run, "window", &w) && w &&
+	    json_object_object_get_ex(w, "start_s", &x) && x)
+		return json_object_get_double(x);
+	return NAN;
+}
+
 static int put_dat(const char *plots, const char *name, char **buf, size_t *len, FILE *f)
 {
 	int r = fclose(f) ? -errno : 0;
@@ -136,7 +149,7 @@ static int timeline_one(const struct report_data *d, const char *plots, size_t v
 {
 	struct json_object *run = first_ok(report_cell(d, v, s)), *raw = NULL, *smp = NULL;
 	char sc[128], vn[128], base[300], dat[320], cdat[320], hdr[2048], *buf = NULL;
-	double *t = NULL, *t1 = NULL, *sum = NULL;
+	double *t = NULL, *t1 = NULL, *sum = NULL, t0;
 	size_t len = 0, n = 0, i;
 	int ncores = 0, r = -ENOMEM;
 	FILE *f;
@@ -173,14 +186,18 @@ static int timeline_one(const struct report_data *d, const char *plots, size_t v
 		r = -errno;
 		goto out;
 	}
-	fprintf(f, "# seconds from the sampler's first snapshot, %%softirq per core\n");
+	t0 = window_start(run);
+	fprintf(f, isnan(t0) ? "# seconds from the sampler's first snapshot, %%softirq per core\n" :
+		"# seconds from the start of the measured interval (as iperf3's), %%softirq per core\n");
 	if (json_object_object_get_ex(run, "samples", &smp) && json_object_is_type(smp, json_type_string))
-		ncores = cores_dat(d, json_object_get_string(smp), f);
+		ncores = cores_dat(d, json_object_get_string(smp), t0, f);
 	if ((r = put_dat(plots, cdat, &buf, &len, f)))
 		goto out;
 	snprintf(hdr, sizeof(hdr), "datafile = '%s'\ncoresfile = '%s'\nncores = %d\noutbase = '%s'\n"
-		 "plottitle = '%s, %s: throughput (iperf3 intervals) and per-core softirq (sampler)'\n",
-		 dat, cdat, ncores, base, sc, vn);
+		 "plottitle = '%s, %s: throughput (iperf3 intervals) and per-core softirq (sampler)'\n"
+		 "xtitle = '%s'\n", dat, cdat, ncores, base, sc, vn, isnan(t0) ?
+		 "seconds (iperf3: from the test start; softirq: from the first snapshot)" :
+		 "seconds from the start of the measured interval (after the omit)");
 	r = draw(plots, base, "timeline.gp", hdr, gp);
 out:
 	free(t);

@@ -225,6 +225,25 @@ static void keep_raw(struct run_ctx *c, const struct run_item *it, const struct 
 	json_object_object_add(e, "per_flow", per);
 }
 
+/* The measured interval (after iperf3's omit, when cpu and drops were taken)
+ * on the clock of the samples' t column, so a timeline can put counters and
+ * iperf3's intervals (which restart at 0 after the omit) on one axis. Not for
+ * --backend vms, whose timelines are each guest's own clock. */
+static void add_window(struct json_object *e, const struct run_ctx *c, const struct run_measure *m,
+		       bool sampled)
+{
+	struct json_object *w;
+
+	if (c->be || !sampled || !(m->t_clients > 0)) {
+		json_object_object_add(e, "window", NULL);
+		return;
+	}
+	w = json_object_new_object();
+	json_object_object_add(w, "start_s", json_object_new_double(m->t_clients + c->omit));
+	json_object_object_add(w, "end_s", json_object_new_double(m->t_clients + c->omit + c->duration));
+	json_object_object_add(e, "window", w);
+}
+
 int run_entry(struct run_ctx *c, const struct run_item *it, const char *prep_error,
 	      struct json_object **out)
 {
@@ -280,6 +299,7 @@ int run_entry(struct run_ctx *c, const struct run_item *it, const char *prep_err
 	json_object_object_add(e, "drops", drops);
 	json_object_object_add(e, "samples", sampled ? json_object_new_string(srel) : NULL);
 	json_object_object_add(e, "sampler_error", serr ? json_object_new_string(serr) : NULL);
+	add_window(e, c, &m, sampled);
 	keep_raw(c, it, &m, e);
 	run_measure_clear(&m);
 	free(srel);

@@ -1,9 +1,9 @@
 # Throughput and per-core softirq over one scenario run (one repeat).
-# wgbench prepends: datafile, coresfile, ncores, outbase, plottitle.
+# wgbench prepends: datafile, coresfile, ncores, outbase, plottitle, xtitle.
 # datafile: 1 seconds (each interval's start and end), 2 Mbit/s (iperf3 intervals, receiver);
 # coresfile: 1 seconds, 2.. softirq % of cpu0, cpu1, ...
 set grid ytics
-set xlabel "seconds (iperf3: from the test start; softirq: from the first snapshot)"
+set xlabel xtitle
 set ylabel "throughput (Mbit/s)"
 set y2label "softirq %"
 set yrange [0:*]

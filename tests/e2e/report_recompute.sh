@@ -34,6 +34,20 @@ expect_exit 0 "$WGBENCH" report "$tmp/two" --quiet
 cmp "$tmp/one/summary.md" "$tmp/two/summary.md" || fail "forged summary[] leaked into the tables"
 ok "summary[] recomputed, not read"
 
+# runs[].window puts the counters on iperf3's axis: 0 = the end of the omit
+cp -r "$WGB_TOP/tests/data/results-a" "$tmp/win"
+jq '(.runs[] | select(.variant == "rps-backlog" and .scenario == "udp" and .repeat == 0))
+	.window = {"start_s": 1002.25, "end_s": 1012.25}' "$tmp/one/results.json" > "$tmp/win/results.json"
+expect_exit 0 "$WGBENCH" report "$tmp/win" --quiet
+c="$tmp/win/plots/timeline-udp.rps-backlog.cores.dat"
+head -n 1 "$c" | grep -q "start of the measured interval" || fail "aligned timeline header: $(head -n 1 "$c")"
+[ "$(sed -n 2p "$c" | cut -d' ' -f1)" = "-2.000" ] || fail "first snapshot not at -2 s: $(sed -n 2p "$c")"
+grep -q "xtitle = 'seconds from the start of the measured interval" "$tmp/win/plots/timeline-udp.rps-backlog.gp" \
+	|| fail "the plot's x axis does not say it is aligned"
+head -n 1 "$tmp/one/plots/timeline-udp.rps-backlog.cores.dat" | grep -q "first snapshot" \
+	|| fail "without a window the axis must say it starts at the first snapshot"
+ok "timeline: counters aligned with iperf3's intervals by runs[].window"
+
 if command -v python3 >/dev/null; then
 	python3 "$WGB_TOP/tests/data/recompute.py" "$tmp/one" || fail "recompute.py found mismatches"
 	ok "every summary number recomputed independently"

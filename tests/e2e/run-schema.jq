@@ -16,6 +16,7 @@ def run_problems:
   check(.flows | num and . >= 1; $w + "flows"),
   check(.raw | type == "array"; $w + "raw"),
   check(has("cpu") and has("drops"); $w + "cpu/drops missing"),
+  check(.window == null or ((.window.start_s | num) and .window.end_s > .window.start_s); $w + "window"),
   (["throughput_bps","sender_bps","retransmits","lost_percent","jitter_ms","packets_per_s"][] as $k |
      check($r | has($k) and (.[$k] | num_or_null); $w + $k)),
   (if .ok then
