@@ -25,8 +25,28 @@ static int inside(const struct report_data *d, const char *rel, char *buf, size_
 	return util_fmt(buf, len, "%s/%s", d->dir, rel);
 }
 
-/* Adds one flow's intervals into sum[] (Mbit/s) over [t0[], t1[]]; iperf3's
- * omitted (warm-up) intervals are left out, as in its end totals. */
+/* The receiver's intervals, as the run's figures are the receiver's: the
+ * client's own with -R, else the server's report the client carried
+ * (--get-server-output); the client's (sender's) only when that is missing.
+ * For UDP the difference is the loss: the sender may offer ten times what
+ * arrives. */
+static struct json_object *receiver_intervals(struct json_object *o)
+{
+	struct json_object *st, *ts, *rev, *srv, *iv;
+	bool reverse = json_object_object_get_ex(o, "start", &st) &&
+		       json_object_object_get_ex(st, "test_start", &ts) &&
+		       json_object_object_get_ex(ts, "reverse", &rev) && json_object_get_int(rev);
+
+	if (!reverse && json_object_object_get_ex(o, "server_output_json", &srv) &&
+	    json_object_object_get_ex(srv, "intervals", &iv) && json_object_is_type(iv, json_type_array))
+		return iv;
+	if (json_object_object_get_ex(o, "intervals", &iv) && json_object_is_type(iv, json_type_array))
+		return iv;
+	return NULL;
+}
+
+/* Adds one flow's receiver intervals into sum[] (Mbit/s) over [t0[], t1[]];
+ * iperf3's omitted (warm-up) intervals are left out, as in its end totals. */
 static void add_flow(const struct report_data *d, const char *rel, double *t0, double *t1,
 		     double *sum, size_t *n)
 {
@@ -36,7 +56,7 @@ static void add_flow(const struct report_data *d, const char *rel, double *t0, d
 
 	if (inside(d, rel, path, sizeof(path)) || !(o = json_object_from_file(path)))
 		return;
-	if (json_object_object_get_ex(o, "intervals", &iv) && json_object_is_type(iv, json_type_array))
+	if ((iv = receiver_intervals(o)))
 		for (i = 0; i < json_object_array_length(iv) && k < TL_MAX_POINTS; i++) {
 			e = json_object_array_get_idx(iv, i);
 			if (!json_object_object_get_ex(e, "sum", &s) ||
@@ -177,7 +197,7 @@ static int timeline_one(const struct report_data *d, const char *plots, size_t v
 		goto out;
 	}
 	/* each interval as two points, start and end: drawn with lines it is a step */
-	fprintf(f, "# seconds from the iperf3 test start (interval start, end), Mbit/s summed over the flows\n");
+	fprintf(f, "# seconds from the iperf3 test start (interval start, end), receiver Mbit/s summed over the flows\n");
 	for (i = 0; i < n; i++)
 		fprintf(f, "%.3f %.6f\n%.3f %.6f\n", t[i], sum[i], t1[i], sum[i]);
 	if ((r = put_dat(plots, dat, &buf, &len, f)))
@@ -194,7 +214,7 @@ static int timeline_one(const struct report_data *d, const char *plots, size_t v
 	if ((r = put_dat(plots, cdat, &buf, &len, f)))
 		goto out;
 	snprintf(hdr, sizeof(hdr), "datafile = '%s'\ncoresfile = '%s'\nncores = %d\noutbase = '%s'\n"
-		 "plottitle = '%s, %s: throughput (iperf3 intervals) and per-core softirq (sampler)'\n"
+		 "plottitle = '%s, %s: receiver throughput (iperf3 intervals) and per-core softirq (sampler)'\n"
 		 "xtitle = '%s'\n", dat, cdat, ncores, base, sc, vn, isnan(t0) ?
 		 "seconds (iperf3: from the test start; softirq: from the first snapshot)" :
 		 "seconds from the start of the measured interval (after the omit)");

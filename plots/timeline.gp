@@ -14,7 +14,7 @@ set key inside top right opaque
 set title plottitle noenhanced
 set terminal pngcairo size 900,420 font ",10"
 set output outbase . ".png"
-plot datafile using 1:2 with lines lw 2 lc rgb "#4878a8" title "throughput", \
+plot datafile using 1:2 with lines lw 2 lc rgb "#4878a8" title "throughput (receiver)", \
      for [i=1:ncores] coresfile using 1:(column(i+1)) axes x1y2 with lines title sprintf("cpu%d softirq", i-1)
 set terminal svg size 900,420 dynamic font ",10"
 set output outbase . ".svg"

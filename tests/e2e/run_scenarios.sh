@@ -48,5 +48,15 @@ jq -e '.schema == "wgbench.run/1" and .host.cores >= 1 and (.host.kernel_release
 jq -r '.order[] | .scenario' "$out/run.json" > "$tmp/order"
 grep '^\[' "$tmp/log" | awk '{ print $3 }' | diff - "$tmp/order" || fail "terminal order differs from run.json"
 [ -f "$out/summary.md" ] || fail "no summary.md (report_write)"
+# The udp timeline is the receiver's (the sender offers far more) and its
+# counters sit on the same axis (window: the measured interval).
+jq -e 'all(.runs[]; .window.end_s - .window.start_s == 2)' "$out/results.json" >/dev/null || fail "runs[].window"
+rx=$(jq '.runs[] | select(.scenario == "udp") | .throughput_bps / 1e6' "$out/results.json")
+# time-weighted: each interval is two rows, its start and its end
+tl=$(awk '!/^#/ { if (++r % 2) t0 = $1; else { s += $2 * ($1 - t0); d += $1 - t0 } } END { print s / d }' \
+	"$out/plots/timeline-udp.baseline.dat")
+awk -v a="$tl" -v b="$rx" 'BEGIN { exit !(a > 0.75 * b && a < 1.25 * b) }' \
+	|| fail "udp timeline averages $tl Mbit/s, the receiver got $rx"
+head -n 1 "$out/plots/timeline-udp.baseline.cores.dat" | grep -q "measured interval" || fail "timeline not aligned"
 no_leftovers
 ok "five scenarios through wireguard-go, files match the schema"
