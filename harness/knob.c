@@ -108,17 +108,12 @@ void knob_errs_free(struct knob_errs *errs)
 	errs->n = errs->cap = 0;
 }
 
-int knob_recs_push(struct knob_recs *r, struct knob_rec **out)
+static int recs_push(struct knob_recs *r, struct knob_rec **out)
 {
-	if (r->n == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 8;
-		struct knob_rec *v = realloc(r->v, cap * sizeof(*v));
+	int ret = util_grow(&r->v, &r->cap, r->n + 1, sizeof(*r->v));
 
-		if (!v)
-			return -ENOMEM;
-		r->v = v;
-		r->cap = cap;
-	}
+	if (ret)
+		return ret;
 	*out = &r->v[r->n++];
 	memset(*out, 0, sizeof(**out));
 	return 0;
@@ -133,9 +128,14 @@ void knob_recs_free(struct knob_recs *r)
 	r->n = r->cap = 0;
 }
 
-void knob_rec_init(struct knob_rec *r, const struct knob_entry *e, const struct knob_target *tg)
+int knob_rec_add(struct knob_recs *recs, const struct knob_entry *e, const struct knob_target *tg,
+		 struct knob_rec **out)
 {
-	memset(r, 0, sizeof(*r));
+	struct knob_rec *r;
+	int ret = recs_push(recs, &r);
+
+	if (ret)
+		return ret;
 	r->ops = e->ops;
 	snprintf(r->node, sizeof(r->node), "%s", tg->host ? "host" : topo_node_name(tg->node));
 	if (e->has_link)
@@ -145,6 +145,8 @@ void knob_rec_init(struct knob_rec *r, const struct knob_entry *e, const struct 
 	snprintf(r->requested, sizeof(r->requested), "%s", e->requested);
 	snprintf(r->prefix, sizeof(r->prefix), "%s", tg->prefix);
 	r->host = tg->host;
+	*out = r;
+	return 0;
 }
 
 const char *knob_json_type(struct json_object *val)

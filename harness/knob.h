@@ -161,10 +161,11 @@ void knob_errf(struct knob_errs *errs, size_t index, const char *key, const char
 void knob_err_raw(struct knob_errs *errs, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void knob_errs_free(struct knob_errs *errs);
 
-int knob_recs_push(struct knob_recs *r, struct knob_rec **out);
+/* A new record at the end of recs for target tg, with node/link/object/
+ * netns/requested filled in; *out points into recs until the next add. */
+int knob_rec_add(struct knob_recs *recs, const struct knob_entry *e, const struct knob_target *tg,
+		 struct knob_rec **out);
 void knob_recs_free(struct knob_recs *r);
-/* A fresh record for target tg, with node/link/netns/requested filled in. */
-void knob_rec_init(struct knob_rec *r, const struct knob_entry *e, const struct knob_target *tg);
 
 /* Parsing helpers shared by rows. */
 int knob_get_int(struct json_object *val, int64_t min, int64_t max, int64_t *out,

@@ -135,10 +135,9 @@ static int pin_threads(const struct knob_entry *e, const struct knob_target *tg,
 			continue;
 		if (sched_getaffinity(tid, sizeof(old), &old))
 			continue;   /* the thread ended */
-		ret = knob_recs_push(out, &r);
+		ret = knob_rec_add(out, e, tg, &r);
 		if (ret)
 			break;
-		knob_rec_init(r, e, tg);
 		snprintf(r->object, sizeof(r->object), "wireguard-go %d/task %d", (int)pid, (int)tid);
 		set_str(&old, r->before, sizeof(r->before));
 		r->aux = tid;
@@ -159,11 +158,10 @@ static int cpus_apply(const struct knob_entry *e, const struct knob_target *tg,
 {
 	struct knob_rec *r;
 	unsigned int k;
-	int ret = knob_recs_push(out, &r);
+	int ret = knob_rec_add(out, e, tg, &r);
 
 	if (ret)
 		return ret;
-	knob_rec_init(r, e, tg);
 	snprintf(r->object, sizeof(r->object), "iperf3 (pinned when started)");
 	snprintf(r->before, sizeof(r->before), "any");
 	r->ok = true;

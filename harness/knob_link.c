@@ -151,11 +151,10 @@ static int link_apply(const struct knob_entry *e, const struct knob_target *tg,
 		      struct knob_recs *out)
 {
 	struct knob_rec *r;
-	int ret = knob_recs_push(out, &r);
+	int ret = knob_rec_add(out, e, tg, &r);
 
 	if (ret)
 		return ret;
-	knob_rec_init(r, e, tg);
 	snprintf(r->path, sizeof(r->path), "%s", tg->ifname);
 	ret = link_read_back(r);
 	if (ret) {
@@ -251,11 +250,10 @@ static int queues_apply(const struct knob_entry *e, const struct knob_target *tg
 {
 	struct ethtool_channels c = { .cmd = ETHTOOL_GCHANNELS };
 	struct knob_rec *r;
-	int ret = knob_recs_push(out, &r);
+	int ret = knob_rec_add(out, e, tg, &r);
 
 	if (ret)
 		return ret;
-	knob_rec_init(r, e, tg);
 	snprintf(r->path, sizeof(r->path), "%s", tg->ifname);
 	ret = ethtool(tg->netns_path, tg->ifname, &c);
 	if (ret) {
@@ -483,10 +481,9 @@ static int offloads_apply(const struct knob_entry *e, const struct knob_target *
 	int ret;
 
 	for (i = 0; i < e->n_off; i++) {
-		ret = knob_recs_push(out, &r);
+		ret = knob_rec_add(out, e, tg, &r);
 		if (ret)
 			return ret;
-		knob_rec_init(r, e, tg);
 		snprintf(r->path, sizeof(r->path), "%s", tg->ifname);
 		snprintf(r->object, sizeof(r->object), "%s:%s", tg->ifname, e->off[i].name);
 		snprintf(r->requested, sizeof(r->requested), "%s", e->off[i].on ? "on" : "off");

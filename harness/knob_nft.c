@@ -259,11 +259,10 @@ static int nft_apply(const struct knob_entry *e, const struct knob_target *tg,
 {
 	char cmd[8192], err[192];
 	struct knob_rec *r;
-	int ret = knob_recs_push(out, &r);
+	int ret = knob_rec_add(out, e, tg, &r);
 
 	if (ret)
 		return ret;
-	knob_rec_init(r, e, tg);
 	knob_nft_table_name(tg->prefix, r->path, sizeof(r->path));
 	chain_name(e, tg, r->object, sizeof(r->object));
 	snprintf(r->before, sizeof(r->before), "%s", e->ops == &knob_block_icmp_ops ? "false" :

@@ -218,10 +218,9 @@ static int sysctl_apply(const struct knob_entry *e, const struct knob_target *tg
 	char buf[KNOB_STR_MAX];
 	int ret;
 
-	ret = knob_recs_push(out, &r);
+	ret = knob_rec_add(out, e, tg, &r);
 	if (ret)
 		return ret;
-	knob_rec_init(r, e, tg);
 	snprintf(r->object, sizeof(r->object), "%s", e->sysctl);
 	proc_path(e->sysctl, r->path, sizeof(r->path));
 	ret = knob_ns_file(r->netns_path, r->path, NULL, buf, sizeof(buf));

@@ -372,11 +372,10 @@ static int qdisc_apply(const struct knob_entry *e, const struct knob_target *tg,
 	struct nl_sock *sk = NULL;
 	struct rtnl_link *l = NULL;
 	struct knob_rec *r;
-	int ret = knob_recs_push(out, &r);
+	int ret = knob_rec_add(out, e, tg, &r);
 
 	if (ret)
 		return ret;
-	knob_rec_init(r, e, tg);
 	snprintf(r->path, sizeof(r->path), "%s", tg->ifname);
 	ret = current(tg->netns_path, tg->ifname, NULL, r->before, sizeof(r->before));
 	if (ret)

@@ -164,11 +164,10 @@ static int write_one(const struct knob_entry *e, const struct knob_target *tg, c
 		     const char *object, struct knob_recs *out)
 {
 	struct knob_rec *r;
-	int ret = knob_recs_push(out, &r);
+	int ret = knob_rec_add(out, e, tg, &r);
 
 	if (ret)
 		return ret;
-	knob_rec_init(r, e, tg);
 	snprintf(r->object, sizeof(r->object), "%s", object);
 	snprintf(r->path, sizeof(r->path), "%s", path);
 	ret = sysfs_read_back(r);
