@@ -15,8 +15,10 @@
 # R = WGB_BENCH_RUN_R (3). Per scenario: the medians over all rounds, the
 # ratio wgbench/bare (goal 0.97-1.03), the ratio sampler on/off; the CV over
 # repeats (within a block of R, averaged over the rounds: what a run's
-# summary reports) and the CV over every value of all rounds (which adds the
-# drift between rounds).
+# summary reports), the ratio of the two sides' spreads over repeats with a
+# permutation test of "wgbench varies more" (var_ratio.py; goal: no evidence
+# of it, p >= 0.05), and the CV over every value of all rounds (which adds
+# the drift between rounds).
 # One JSON object on stdout.
 set -u
 : "${WGBENCH:?run through tests/bench}" "${WGB_TOP:?}"
@@ -100,8 +102,15 @@ for s in tcp-single udp; do
 	stats "$tmp/bare-$s" > "$tmp/sb-$s.json"
 	stats "$tmp/nos-$s" > "$tmp/sn-$s.json"
 done
+# Is wgbench's spread over repeats larger than the bare command's? (a
+# permutation test on the within-round residuals: var_ratio.py)
+for s in tcp-single udp; do
+	python3 "$WGB_TOP/tests/bench.d/var_ratio.py" "$tmp/wgb-$s" "$tmp/bare-$s" > "$tmp/vr-$s.json" \
+		|| die "var_ratio.py failed"
+done
 wg=$(jq -r '.wireguard.implementation' "$tmp/w/run.json")
 jq -n --arg wg "$wg" --argjson n "$N" --argjson r "$R" --argjson d "$D" \
+	--slurpfile vt "$tmp/vr-tcp-single.json" --slurpfile vu "$tmp/vr-udp.json" \
 	--slurpfile wt "$tmp/sw-tcp-single.json" --slurpfile bt "$tmp/sb-tcp-single.json" \
 	--slurpfile wu "$tmp/sw-udp.json" --slurpfile bu "$tmp/sb-udp.json" \
 	--slurpfile nt "$tmp/sn-tcp-single.json" --slurpfile nu "$tmp/sn-udp.json" '
@@ -116,6 +125,10 @@ jq -n --arg wg "$wg" --argjson n "$N" --argjson r "$R" --argjson d "$D" \
 	 udp_sampler_on_off_ratio: ($wu[0].median / $nu[0].median | r2),
 	 tcp_single_wgbench_cv_pct: $wt[0].cv_percent, tcp_single_bare_cv_pct: $bt[0].cv_percent,
 	 udp_wgbench_cv_pct: $wu[0].cv_percent, udp_bare_cv_pct: $bu[0].cv_percent,
+	 tcp_single_cv_ratio: ($vt[0].ratio | sqrt | r2), tcp_single_p_wgbench_varies_more: $vt[0].p_a_worse,
+	 udp_cv_ratio: ($vu[0].ratio | sqrt | r2), udp_p_wgbench_varies_more: $vu[0].p_a_worse,
+	 cv_goal: "wgbench not worse: no evidence (p >= 0.05) that it varies more",
+	 cv_not_worse: ($vt[0].p_a_worse >= 0.05 and $vu[0].p_a_worse >= 0.05),
 	 tcp_single_wgbench_cv_all_pct: $wt[0].cv_all_percent, tcp_single_bare_cv_all_pct: $bt[0].cv_all_percent,
 	 udp_wgbench_cv_all_pct: $wu[0].cv_all_percent, udp_bare_cv_all_pct: $bu[0].cv_all_percent,
 	 all_bps: {tcp_single_wgbench: $wt[0].all, tcp_single_bare: $bt[0].all,
