@@ -5,7 +5,7 @@
 # which `wgbench run --attach` measures and the bare command runs through
 # with `ip netns exec`; same tunnel processes, same addresses.
 #
-# WGB_BENCH_RUN_N rounds (4). Each round has three blocks, in ABBA order
+# WGB_BENCH_RUN_N rounds (6). Each round has three blocks, in ABBA order
 # across rounds so drift does not favour either side:
 #   wgbench  one `wgbench run --attach --repeat R` of tcp-single and udp (its
 #            warm-up, shuffle, omit and sampler as by default);
@@ -22,7 +22,7 @@
 # One JSON object on stdout.
 set -u
 : "${WGBENCH:?run through tests/bench}" "${WGB_TOP:?}"
-N=${WGB_BENCH_RUN_N:-4}
+N=${WGB_BENCH_RUN_N:-6}
 R=${WGB_BENCH_RUN_R:-3}
 D=${WGB_BENCH_DURATION:-5}
 O=1
