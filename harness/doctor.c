@@ -524,6 +524,31 @@ static void rule_small_packets(struct json_object *in, struct json_object *out)
 		dj_ev_num(ev, "udp_small_bps", bound);
 }
 
+/* A scenario that could not be measured leaves its rules nothing to read:
+ * say so, rather than let its silence pass for a clean bill. */
+static void rule_failed(struct json_object *in, struct json_object *out)
+{
+	struct json_object *sc = dj_get(in, "scenarios"), *ok, *ev;
+
+	if (!sc || !json_object_is_type(sc, json_type_object))
+		return;
+	json_object_object_foreach(sc, name, s) {
+		const char *err = dj_str(s, "error");
+
+		ok = dj_get(s, "ok");
+		if (!ok || json_object_get_boolean(ok))
+			continue;
+		ev = dj_finding(out, "measurement-failed", "source", NULL, DOCTOR_WARNING,
+				"The rules that read this scenario had no data, so the verdict is silent about "
+				"it: run the doctor again. A path that loses the iperf3 UDP connect datagram "
+				"(iperf3 3.12 waits for its answer for ever), an unreachable drain or a "
+				"timeout show here.",
+				"%s could not be measured: %s", name, err ? err : "unknown error");
+		dj_ev_str(ev, "scenario", name);
+		dj_ev_str(ev, "error", err ? err : "unknown error");
+	}
+}
+
 int doctor_diagnose(struct json_object *input, struct json_object **findings)
 {
 	struct json_object *out = json_object_new_array();
@@ -537,6 +562,7 @@ int doctor_diagnose(struct json_object *input, struct json_object **findings)
 	doctor_rules_loss(input, out);
 	rule_per_flow(input, out);       /* after rate-limited, which can explain it */
 	rule_small_packets(input, out);
+	rule_failed(input, out);
 	*findings = out;
 	return 0;
 }
