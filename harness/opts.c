@@ -46,7 +46,6 @@ static int set_wg(struct opts *o, const char *f, const char *v)
 		o->wg = TUN_NONE;
 	else
 		return bad(f, v, "auto, kernel, wireguard-go or none");
-	o->have_wg = true;
 	return 0;
 }
 

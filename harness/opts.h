@@ -38,7 +38,7 @@ struct opts {
 	unsigned int tunnels;
 	char prefix[OPTS_PREFIX_MAX + 1];
 	bool json;
-	bool have_wg, have_tunnels;   /* given on the command line */
+	bool have_tunnels;      /* --tunnels given (its default, 1, is a real value) */
 	bool attach;            /* run on the live `topo up --prefix` testbed */
 
 	/* run */

@@ -145,7 +145,7 @@ int run_attach(struct run_ctx *c)
 	if (ret)
 		return ret;
 	c->attached = true;
-	if (c->o->have_wg && c->o->wg != TUN_AUTO && c->o->wg != topo_wg(c->topo)) {
+	if (c->o->wg != TUN_AUTO && c->o->wg != topo_wg(c->topo)) {
 		wgb_err("--attach --wg %s: the testbed '%s' runs %s", opts_wg_name(c->o->wg),
 			c->o->prefix, opts_wg_name(topo_wg(c->topo)));
 		return -EINVAL;

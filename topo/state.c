@@ -286,20 +286,25 @@ int state_load(const char *prefix, struct topo_state *s)
 	return ret;
 }
 
-int state_remove(const char *prefix)
+/* Remove <STATE_DIR>/<prefix><what>; absent already is fine. */
+static int state_unlink(const char *prefix, const char *what)
 {
 	char path[256];
 	int ret;
 
-	ret = state_mark_clear(prefix);
-	if (ret)
-		return ret;
-	ret = state_path(prefix, "state.json", path, sizeof(path));
+	ret = state_path(prefix, what, path, sizeof(path));
 	if (ret)
 		return ret;
 	if (unlink(path) < 0 && errno != ENOENT)
 		return -errno;
 	return 0;
+}
+
+int state_remove(const char *prefix)
+{
+	int ret = state_mark_clear(prefix);
+
+	return ret ? ret : state_unlink(prefix, "state.json");
 }
 
 int state_mark_set(const char *prefix, const char *what)
@@ -315,15 +320,7 @@ int state_mark_set(const char *prefix, const char *what)
 
 int state_mark_clear(const char *prefix)
 {
-	char path[256];
-	int ret;
-
-	ret = state_path(prefix, "modified", path, sizeof(path));
-	if (ret)
-		return ret;
-	if (unlink(path) < 0 && errno != ENOENT)
-		return -errno;
-	return 0;
+	return state_unlink(prefix, "modified");
 }
 
 int state_mark_get(const char *prefix, char **what)
