@@ -17,7 +17,7 @@ set offsets graph 0.05, graph 0.05, 0, 0
 set title plottitle noenhanced
 set terminal pngcairo size 900,520 font ",10"
 set output outbase . ".png"
-plot datafile using 1:2:3:4:xtic(1) with yerrorlines lw 2 pt 7 lc rgb "#4878a8" title "throughput (median, 95% interval)", \
+plot datafile using 1:2:3:4:xtic(1) with yerrorlines lw 2 pt 7 lc rgb "#4878a8" title "throughput (median, order-statistic interval)", \
      '' using 1:5 axes x1y2 with linespoints lw 2 pt 5 dt 2 lc rgb "#c0392b" title "CPU, all cores", \
      '' using 1:8 axes x1y2 with linespoints lw 2 pt 9 dt 3 lc rgb "#e39b3a" title "tunnel CPU gw1", \
      '' using 1:9 axes x1y2 with linespoints lw 2 pt 11 dt 4 lc rgb "#2e8b57" title "tunnel CPU gw2"

@@ -4,8 +4,10 @@
  * shaped like a real input.json of this machine with healthy numbers. */
 #include "doctor.h"
 #include "doctor_impl.h"
+#include "jsonx.h"
 
 #include <json-c/json.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,9 +25,22 @@
 	"\"gw2\":{\"udp_in_datagrams\":10000,\"udp_rcvbuf_errors\":0,\"udp_out_datagrams\":50," \
 	"\"ip_out_discards\":0,\"udp_sndbuf_errors\":0},\"drain\":{\"udp_in_datagrams\":10000," \
 	"\"udp_rcvbuf_errors\":0}}}"
+/* The latency probe as this machine measures a healthy load through
+ * wireguard-go: idle ~0.3 ms, a few ms under load, p99 spikes. */
+#define LAT_OK "{\"interval_ms\":10,\"sent\":300,\"lost\":2,\"idle_rtt_ms\":{\"p50\":0.3,\"p99\":0.6}," \
+	"\"rtt_ms\":{\"p50\":4.0,\"p90\":9.0,\"p99\":40.0,\"max\":60.0},\"owd_fwd_ms\":{\"p50\":2.5,\"p99\":30}," \
+	"\"owd_rev_ms\":{\"p50\":1.5,\"p99\":10},\"underlay\":{\"sent\":300,\"lost\":0," \
+	"\"idle_rtt_ms\":{\"p50\":0.01,\"p99\":0.03},\"rtt_ms\":{\"p50\":0.02,\"p90\":0.05,\"p99\":0.1}}}"
 #define SCEN(proto, flows, bs, bps, pps) "{\"ok\":true,\"protocol\":\"" proto "\",\"flows\":" flows \
 	",\"block_size\":" bs ",\"duration_s\":3,\"throughput_bps\":" bps ",\"packets_per_s\":" pps \
-	",\"cpu\":" CPU_OK ",\"drops\":" DROPS_OK "}"
+	",\"cpu\":" CPU_OK ",\"drops\":" DROPS_OK ",\"latency\":" LAT_OK "}"
+/* underlay-bufferbloat as measured here (wgbench doctor, 2026-12): tbf
+ * 50 Mbit/s with a 625000-byte limit holds only ~119 KB (wireguard-go's
+ * socket buffer pushes back), the rest waits in wireguard-go and the TUN. */
+#define TBF50 "shapers=[{\"node\":\"gw1\",\"link\":\"underlay\",\"ifname\":\"t-g1u\",\"kind\":\"tbf\"," \
+	"\"rate_bps\":50e6}]"
+#define TBF_HELD(bytes) "scenarios.udp.drops.qdiscs={\"gw1\":{\"t-g1u\":[{\"kind\":\"tbf\",\"drops\":0," \
+	"\"overlimits\":57331,\"backlog_max\":" bytes ",\"qlen_max\":92}]}}"
 
 static const char base_text[] =
 	"{\"wg\":\"wireguard-go\",\"tunnels\":1,\"variant\":\"baseline\",\"duration_s\":3,"
@@ -64,6 +79,24 @@ static const struct tcase cases[] = {
 	{ "pmtu: timeout above a size ICMP announced", "pmtu-blackhole", 0,
 	  { "mtu.probes=[{\"size\":84,\"result\":\"reply\"},{\"size\":1500,\"result\":\"frag_needed\","
 	    "\"mtu\":1420},{\"size\":1460,\"result\":\"timeout\"},{\"size\":1420,\"result\":\"reply\"}]" } },
+	{ "pmtu (IPv6): above 1380 vanish, no Packet Too Big", "pmtu-blackhole", 1,
+	  { "mtu.probe_family=6", "mtu.probes=[{\"size\":84,\"result\":\"reply\"},{\"size\":1500,\"result\":\"timeout\"},"
+	    "{\"size\":1381,\"result\":\"timeout\"},{\"size\":1380,\"result\":\"reply\"}]" } },
+	{ "pmtu (IPv6): timeout above a size Packet Too Big announced", "pmtu-blackhole", 0,
+	  { "mtu.probe_family=6", "mtu.probes=[{\"size\":84,\"result\":\"reply\"},{\"size\":1500,\"result\":"
+	    "\"packet_too_big\",\"mtu\":1420},{\"size\":1460,\"result\":\"timeout\"},{\"size\":1420,\"result\":\"reply\"}]" } },
+	{ "pmtu (dual): the IPv6 series (mtu6) silent above 1380", "pmtu-blackhole", 1,
+	  { "mtu6={\"probe_family\":6,\"probes\":[{\"size\":84,\"result\":\"reply\"},{\"size\":1500,"
+	    "\"result\":\"timeout\"},{\"size\":1380,\"result\":\"reply\"}]}" } },
+	{ "pmtu (dual): the IPv6 series answered by Packet Too Big", "pmtu-blackhole", 0,
+	  { "mtu6={\"probe_family\":6,\"probes\":[{\"size\":84,\"result\":\"reply\"},{\"size\":1500,"
+	    "\"result\":\"packet_too_big\",\"mtu\":1420},{\"size\":1420,\"result\":\"reply\"}]}" } },
+	{ "mtu (IPv6 underlay): 1420 + 80 > 1492", "mtu-mismatch", 1, { "mtu.underlay_family=6",
+	  "mtu.ends=[{\"node\":\"gw1\",\"tunnel_mtu\":1420,\"underlay_mtu\":1492},{\"node\":\"gw2\","
+	  "\"tunnel_mtu\":1420,\"underlay_mtu\":1492}]" } },
+	{ "mtu (IPv4 underlay): 1420 + 60 <= 1492 fits", "mtu-mismatch", 0, {
+	  "mtu.ends=[{\"node\":\"gw1\",\"tunnel_mtu\":1420,\"underlay_mtu\":1492},{\"node\":\"gw2\","
+	  "\"tunnel_mtu\":1420,\"underlay_mtu\":1492}]" } },
 	{ "mtu: 1460 + 60 > 1500", "mtu-mismatch", 1, { "mtu.ends=[{\"node\":\"gw1\",\"tunnel_mtu\":1460,"
 	  "\"underlay_mtu\":1500},{\"node\":\"gw2\",\"tunnel_mtu\":1460,\"underlay_mtu\":1500}]" } },
 	{ "mtu: 1440 + 60 = 1500 fits", "mtu-mismatch", 0, { "mtu.ends=[{\"node\":\"gw1\",\"tunnel_mtu\":1440,"
@@ -128,6 +161,27 @@ static const struct tcase cases[] = {
 	  { "scenarios.udp.drops.nodes.gw1.ip_out_discards=200" } },
 	{ "underlay: 300 sent but 290 received on the wire", "lossy-underlay", 1,
 	  { "scenarios.udp.drops.interfaces.gw2.t-g2u.rx_packets=9900" } },
+	{ "bloat: udp p50 335 ms, the tbf holds 19 ms, the rest in wireguard-go", "bufferbloat", 1,
+	  { "scenarios.udp.latency.rtt_ms={\"p50\":335.1,\"p90\":345,\"p99\":350,\"max\":352}",
+	    "scenarios.udp.latency.underlay.rtt_ms={\"p50\":14.7,\"p99\":18}", TBF50, TBF_HELD("118952") } },
+	{ "bloat: the tbf holds 100 ms itself (625000 B at 50 Mbit/s)", "bufferbloat", 1,
+	  { "scenarios.udp.latency.rtt_ms={\"p50\":104,\"p99\":110}",
+	    "scenarios.udp.latency.underlay.rtt_ms={\"p50\":100,\"p99\":104}", TBF50, TBF_HELD("625000") } },
+	{ "bloat: +24 ms (a short queue, below 30 ms)", "bufferbloat", 0,
+	  { "scenarios.udp.latency.rtt_ms.p50=24.6" } },
+	{ "bloat: p99 spikes only (p50 4 ms, p99 300 ms)", "bufferbloat", 0,
+	  { "scenarios.tcp-single.latency.rtt_ms.p99=300" } },
+	{ "bloat: p50 335 ms of 5 answered probes", "bufferbloat", 0,
+	  { "scenarios.udp.latency.rtt_ms.p50=335", "scenarios.udp.latency.lost=295" } },
+	{ "bloat: a long path, idle p99 80 ms, p50 100 ms under load (+20)", "bufferbloat", 0,
+	  { "scenarios.udp.latency.idle_rtt_ms={\"p50\":70,\"p99\":80}", "scenarios.udp.latency.rtt_ms.p50=100" } },
+	{ "bloat: the same path, p50 125 ms (+45)", "bufferbloat", 1,
+	  { "scenarios.udp.latency.idle_rtt_ms={\"p50\":70,\"p99\":80}", "scenarios.udp.latency.rtt_ms.p50=125" } },
+	{ "bloat: no underlay probe, the tbf's backlog explains it", "bufferbloat", 1,
+	  { "scenarios.udp.latency.rtt_ms={\"p50\":104,\"p99\":110}", "scenarios.udp.latency.underlay=null",
+	    TBF50, TBF_HELD("625000") } },
+	{ "bloat: no probe (--probe-interval 0)", "bufferbloat", 0, { "scenarios.udp.latency=null",
+	  "scenarios.tcp-single.latency=null" } },
 	{ "underlay: the discards are a full queue's (sndbuf)", "lossy-underlay", 0,
 	  { "scenarios.udp.drops.nodes.gw1.ip_out_discards=200", "scenarios.udp.drops.nodes.gw1.udp_sndbuf_errors=200" } },
 };
@@ -168,7 +222,7 @@ static int count_id(struct json_object *f, const char *id)
 	int n = 0;
 
 	for (i = 0; i < json_object_array_length(f); i++)
-		n += !strcmp(dj_str(json_object_array_get_idx(f, i), "id"), id);
+		n += !strcmp(jsonx_str_at(json_object_array_get_idx(f, i), "id"), id);
 	return n;
 }
 
@@ -185,6 +239,73 @@ static int check_shape(struct json_object *f)
 				return 1;
 			}
 	return 0;
+}
+
+/* The finding of case name, by id (NULL when absent); *f to put. */
+static struct json_object *finding_of(struct json_object *base, const char *name, const char *id,
+				      struct json_object **f, struct json_object **doc)
+{
+	size_t i, k;
+
+	*f = *doc = NULL;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]) && strcmp(cases[i].name, name); i++)
+		;
+	if (i == sizeof(cases) / sizeof(cases[0]))
+		return NULL;
+	json_object_deep_copy(base, doc, NULL);
+	for (k = 0; k < 4 && cases[i].patch[k]; k++)
+		patch(*doc, cases[i].patch[k]);
+	doctor_diagnose(*doc, f);
+	for (k = 0; k < json_object_array_length(*f); k++)
+		if (!strcmp(jsonx_str_at(json_object_array_get_idx(*f, k), "id"), id))
+			return json_object_array_get_idx(*f, k);
+	return NULL;
+}
+
+/* bufferbloat locates the queue: behind the qdisc in wireguard-go, or the
+ * qdisc itself; severity by the excess. */
+static int bloat_evidence(struct json_object *base)
+{
+	struct json_object *f, *doc, *x;
+	int fails = 0;
+	double v;
+
+	x = finding_of(base, "bloat: udp p50 335 ms, the tbf holds 19 ms, the rest in wireguard-go",
+		       "bufferbloat", &f, &doc);
+	if (!x || strcmp(jsonx_str_at(x, "node"), "gw1") || strcmp(jsonx_str_at(x, "link"), "tunnel") ||
+	    strcmp(jsonx_str_at(x, "severity"), "critical") || !strstr(jsonx_str_at(x, "advice"), "wireguard-go") ||
+	    !strstr(jsonx_str_at(x, "advice"), "fq_codel") || !jsonx_num_at(x, "evidence.qdisc_delay_ms", &v) ||
+	    fabs(v - 19.03) > 0.01 || !jsonx_num_at(x, "evidence.excess_ms", &v) || fabs(v - 334.5) > 0.01 ||
+	    strcmp(jsonx_str_at(x, "evidence.direction"), "forward") ||
+	    !strstr(jsonx_str_at(x, "summary"), "~320 ms in the tunnel's path, behind the underlay (which holds "
+		    "15 ms): wireguard-go's queues and the TUN device")) {
+		printf("FAIL: bufferbloat behind the qdisc: %s\n", json_object_to_json_string(x ? x : f));
+		fails++;
+	}
+	json_object_put(f);
+	json_object_put(doc);
+	x = finding_of(base, "bloat: the tbf holds 100 ms itself (625000 B at 50 Mbit/s)", "bufferbloat",
+		       &f, &doc);
+	if (!x || strcmp(jsonx_str_at(x, "node"), "gw1") || strcmp(jsonx_str_at(x, "link"), "underlay") ||
+	    strcmp(jsonx_str_at(x, "severity"), "warning") || !strstr(jsonx_str_at(x, "advice"), "BQL") ||
+	    !jsonx_num_at(x, "evidence.qdisc_delay_ms", &v) || fabs(v - 100) > 0.01 ||
+	    !strstr(jsonx_str_at(x, "summary"), "the tbf qdisc on gw1 t-g1u held up to 100 ms (625000 bytes at "
+		    "its rate); the underlay probe sees 100 ms")) {
+		printf("FAIL: bufferbloat in the qdisc: %s\n", json_object_to_json_string(x ? x : f));
+		fails++;
+	}
+	json_object_put(f);
+	json_object_put(doc);
+	x = finding_of(base, "bloat: no underlay probe, the tbf's backlog explains it", "bufferbloat", &f, &doc);
+	if (!x || strcmp(jsonx_str_at(x, "link"), "underlay") ||
+	    !strstr(jsonx_str_at(x, "summary"), "the tbf qdisc on gw1 t-g1u held up to 100 ms (625000 bytes at "
+		    "its rate)") || strstr(jsonx_str_at(x, "summary"), "underlay probe")) {
+		printf("FAIL: bufferbloat without the underlay probe: %s\n", json_object_to_json_string(x ? x : f));
+		fails++;
+	}
+	json_object_put(f);
+	json_object_put(doc);
+	return fails;
 }
 
 int main(void)
@@ -229,17 +350,18 @@ int main(void)
 		json_object_deep_copy(base, &doc, NULL);
 		patch(doc, cases[0].patch[0]);
 		doctor_diagnose(doc, &f);
-		ev = dj_get(json_object_array_get_idx(f, 0), "evidence");
-		if (!dj_num(ev, "largest_reply_bytes", &x) || x != 1380 ||
-		    json_object_array_length(dj_get(ev, "silent_timeout_sizes")) != 2 ||
-		    strcmp(dj_str(json_object_array_get_idx(f, 0), "severity"), "critical")) {
+		ev = jsonx_get(json_object_array_get_idx(f, 0), "evidence");
+		if (!jsonx_num_at(ev, "largest_reply_bytes", &x) || x != 1380 ||
+		    json_object_array_length(jsonx_get(ev, "silent_timeout_sizes")) != 2 ||
+		    strcmp(jsonx_str_at(json_object_array_get_idx(f, 0), "severity"), "critical")) {
 			printf("FAIL: pmtu evidence: %s\n", json_object_to_json_string(f));
 			fails++;
 		}
 		json_object_put(f);
 		json_object_put(doc);
 	}
+	fails += bloat_evidence(base);
 	json_object_put(base);
-	printf("t_doctor: %zu cases, %d failed\n", sizeof(cases) / sizeof(cases[0]) + 2, fails);
+	printf("t_doctor: %zu cases, %d failed\n", sizeof(cases) / sizeof(cases[0]) + 5, fails);
 	return fails ? 1 : 0;
 }

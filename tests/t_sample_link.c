@@ -41,7 +41,7 @@ static int sh_in_ns(const char *cmd)
 	return ret;
 }
 
-static const struct slink_iface *iface(const struct slink_snap *s, const char *name)
+static const struct sample_link_iface *iface(const struct sample_link_snap *s, const char *name)
 {
 	size_t i;
 
@@ -51,7 +51,7 @@ static const struct slink_iface *iface(const struct slink_snap *s, const char *n
 	return NULL;
 }
 
-static const struct slink_qdisc *qdisc(const struct slink_snap *s, const char *ifname, const char *kind)
+static const struct sample_link_qdisc *qdisc(const struct sample_link_snap *s, const char *ifname, const char *kind)
 {
 	size_t i;
 
@@ -61,23 +61,23 @@ static const struct slink_qdisc *qdisc(const struct slink_snap *s, const char *i
 	return NULL;
 }
 
-static int64_t kv(const struct sproc_kvs *k, const char *key)
+static int64_t kv(const struct sample_proc_kvs *k, const char *key)
 {
-	long i = sproc_kv_find(k, key, -1);
+	long i = sample_proc_kv_find(k, key, -1);
 
 	return i < 0 ? -1 : k->kv[i].val;
 }
 
 static int64_t kv_of_fd(int fd, const char *key)
 {
-	struct sproc_kvs k = { 0 };
+	struct sample_proc_kvs k = { 0 };
 	char *buf = NULL;
 	size_t cap = 0;
 	int64_t v = -1;
 
-	if (!sample_pread_all(fd, &buf, &cap, NULL) && !sproc_parse_kv(buf, &k))
+	if (!sample_pread_all(fd, &buf, &cap, NULL) && !sample_proc_parse_kv(buf, &k))
 		v = kv(&k, key);
-	sproc_kvs_release(&k);
+	sample_proc_kvs_release(&k);
 	free(buf);
 	return v;
 }
@@ -120,11 +120,11 @@ static int send_udp(int n)
 
 int main(void)
 {
-	struct slink_snap a = { 0 }, b = { 0 };
+	struct sample_link_snap a = { 0 }, b = { 0 };
 	struct sample_ns *ns = NULL;
 	struct thr_fds tf = { -1, -1 };
-	const struct slink_iface *ia, *ib;
-	const struct slink_qdisc *qa, *qb;
+	const struct sample_link_iface *ia, *ib;
+	const struct sample_link_qdisc *qa, *qb;
 	char path[64];
 	pthread_t th;
 
@@ -165,17 +165,17 @@ int main(void)
 	qb = qdisc(&b, "tsa", "tbf");
 	CHECK(ia && ib && qa && qb);
 	if (ia && ib && qa && qb) {
-		const struct slink_iface *ia0 = iface(&a, "tsa");
+		const struct sample_link_iface *ia0 = iface(&a, "tsa");
 
-		CHECK(ia->v[SLINK_TX_PACKETS] > ia0->v[SLINK_TX_PACKETS]);
-		CHECK(ib->v[SLINK_RX_PACKETS] > 0);
-		CHECK(qb->v[SLINK_Q_DROPS] > qa->v[SLINK_Q_DROPS]);
+		CHECK(ia->v[SAMPLE_LINK_TX_PACKETS] > ia0->v[SAMPLE_LINK_TX_PACKETS]);
+		CHECK(ib->v[SAMPLE_LINK_RX_PACKETS] > 0);
+		CHECK(qb->v[SAMPLE_LINK_Q_DROPS] > qa->v[SAMPLE_LINK_Q_DROPS]);
 		/* a qdisc drop reaches the UDP sender as ENOBUFS: SndbufErrors */
 		CHECK(kv(&b.kv, "Udp.OutDatagrams") + kv(&b.kv, "Udp.SndbufErrors") == 200);
-		CHECK(kv(&b.kv, "Udp.SndbufErrors") == (int64_t)qb->v[SLINK_Q_DROPS]);
+		CHECK(kv(&b.kv, "Udp.SndbufErrors") == (int64_t)qb->v[SAMPLE_LINK_Q_DROPS]);
 		printf("t_sample_link: tsa tx %llu packets, tbf drops %llu, Udp.SndbufErrors %lld\n",
-		       (unsigned long long)(ia->v[SLINK_TX_PACKETS] - ia0->v[SLINK_TX_PACKETS]),
-		       (unsigned long long)qb->v[SLINK_Q_DROPS], (long long)kv(&b.kv, "Udp.SndbufErrors"));
+		       (unsigned long long)(ia->v[SAMPLE_LINK_TX_PACKETS] - ia0->v[SAMPLE_LINK_TX_PACKETS]),
+		       (unsigned long long)qb->v[SAMPLE_LINK_Q_DROPS], (long long)kv(&b.kv, "Udp.SndbufErrors"));
 	}
 	/* the fd opened through thread-self sees the node; through self, the leader's */
 	CHECK(tf.tself_fd >= 0 && tf.self_fd >= 0);
@@ -193,8 +193,8 @@ int main(void)
 		close(tf.tself_fd);
 	sample_ns_free(ns);
 	sample_ns_free(NULL);
-	slink_snap_release(&a);
-	slink_snap_release(&b);
+	sample_link_snap_release(&a);
+	sample_link_snap_release(&b);
 	close(ns_fd);   /* the namespace goes with its last reference */
 	close(orig_fd);
 	if (failures)

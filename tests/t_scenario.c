@@ -33,7 +33,7 @@ int main(void)
 	snprintf(dir, sizeof(dir), "%.*s/../scenarios", slash ? (int)(slash - here) : 1,
 		 slash ? here : ".");
 	CHECK(scenario_load_dir(dir, &set) == 0);
-	CHECK(scenario_count(set) == 5);
+	CHECK(scenario_count(set) == 6);
 	s = scenario_find(set, "tcp-fwd");
 	CHECK(s && s->protocol == SCENARIO_TCP && s->flows == 8 && !s->reverse &&
 	      s->block_size == 131072 && s->bandwidth_bps == 0);
@@ -45,7 +45,9 @@ int main(void)
 	s = scenario_find(set, "udp-small");
 	CHECK(s && s->protocol == SCENARIO_UDP && s->block_size == 64);
 	s = scenario_find(set, "tcp-single");
-	CHECK(s && s->protocol == SCENARIO_TCP && s->flows == 1 && !s->reverse);
+	CHECK(s && s->protocol == SCENARIO_TCP && s->flows == 1 && !s->reverse && !s->bidir);
+	s = scenario_find(set, "tcp-bidir");
+	CHECK(s && s->protocol == SCENARIO_TCP && s->flows == 4 && !s->reverse && s->bidir);
 	CHECK(scenario_find(set, "nope") == NULL);
 	scenario_set_free(set);
 
@@ -74,6 +76,11 @@ int main(void)
 		    "\"bandwidth_bps\":0,\"block_size\":1200}", "X Y.json") == -EINVAL);
 	CHECK(parse("{\"protocol\":\"udp\",\"flows\":1,\"reverse\":false,"
 		    "\"bandwidth_bps\":0,\"block_size\":1200}", "x.json") == -EINVAL);
+	CHECK(parse("{" GOOD ",\"bidir\":true}", "x.json") == -EINVAL);      /* UDP --bidir */
+	CHECK(parse("{\"name\":\"x\",\"protocol\":\"tcp\",\"flows\":1,\"reverse\":true,\"bidir\":true,"
+		    "\"bandwidth_bps\":0,\"block_size\":100}", "x.json") == -EINVAL);
+	CHECK(parse("{\"name\":\"x\",\"protocol\":\"tcp\",\"flows\":1,\"reverse\":false,\"bidir\":1,"
+		    "\"bandwidth_bps\":0,\"block_size\":100}", "x.json") == -EINVAL);
 
 	if (failures)
 		fprintf(stderr, "t_scenario: %d failures\n", failures);

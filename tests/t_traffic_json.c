@@ -1,9 +1,13 @@
 /* t_traffic_json.c — metrics extracted from real iperf3 3.12 JSON, captured on
  * the development machine (tests/data/iperf3-*.json: two namespaces, a veth,
- * `iperf3 -s -1 -J` and `iperf3 -c ... -J -t 2 -O 1 --get-server-output`). */
+ * `iperf3 -s -1 -J` and `iperf3 -c ... -J -t 2 -O 1 --get-server-output`;
+ * iperf3-tcp-bidir.json: one flow of a `wgbench run --scenario tcp-bidir`
+ * through wireguard-go, libiperf's -P 1 --bidir). */
 #include "traffic.h"
 #include "util.h"
 
+#include <errno.h>
+#include <json-c/json.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +38,66 @@ static int parse(const char *name, struct traffic_metrics *m, char *err, size_t 
 	ret = traffic_parse_json(text, m, err, len);
 	free(text);
 	return ret;
+}
+
+/* The endpoints' CPUs: cpulist as the kernel prints Cpus_allowed_list. */
+static void cpus_json(void)
+{
+	static const int a[] = { 3, 0, 1, 2, 7, 5, 5, 9, 10 }, one[] = { 1 };
+	struct traffic_flow_result r;
+	struct json_object *o;
+	char buf[64];
+
+	cur = "cpulist";
+	traffic_cpulist(a, ARRAY_SIZE(a), buf, sizeof(buf));
+	CHECK(!strcmp(buf, "0-3,5,7,9-10"));
+	traffic_cpulist(one, 1, buf, sizeof(buf));
+	CHECK(!strcmp(buf, "1"));
+	traffic_cpulist(NULL, 0, buf, sizeof(buf));
+	CHECK(!strcmp(buf, ""));
+	traffic_cpulist(a, ARRAY_SIZE(a), buf, 6);   /* cut, still terminated */
+	CHECK(strlen(buf) == 5);
+
+	cur = "procs json";
+	memset(&r, 0, sizeof(r));
+	r.client = (struct traffic_proc){ .pid = 42 };
+	snprintf(r.client.requested, sizeof(r.client.requested), "0");
+	snprintf(r.client.cpus, sizeof(r.client.cpus), "0");
+	o = traffic_procs_json(&r);
+	CHECK(!strcmp(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN),
+		      "{\"client\":{\"pid\":42,\"requested\":\"0\",\"cpus_allowed_list\":\"0\",\"error\":null},"
+		      "\"server\":null}"));
+	json_object_put(o);
+	r.client = (struct traffic_proc){ .pid = 7, .err = -ESRCH };
+	o = traffic_procs_json(&r);
+	CHECK(!strcmp(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN),
+		      "{\"client\":{\"pid\":7,\"requested\":null,\"cpus_allowed_list\":null,\"error\":\"No such process\"},"
+		      "\"server\":null}"));
+	json_object_put(o);
+}
+
+/* runs[].bidir of two flows: summed; null as soon as one is not --bidir. */
+static void bidir_json(const struct traffic_metrics *m)
+{
+	struct traffic_flow_result r[2];
+	struct json_object *o;
+
+	cur = "bidir json";
+	memset(r, 0, sizeof(r));
+	r[0].ok = r[1].ok = true;
+	r[0].m = r[1].m = *m;
+	o = traffic_bidir_json(r, 2);
+	CHECK(o && near(json_object_get_double(json_object_object_get(o, "forward_bps")),
+			2 * 40058575.2711935));
+	CHECK(o && near(json_object_get_double(json_object_object_get(o, "reverse_bps")),
+			2 * 110715627.56513065));
+	CHECK(o && json_object_get_int64(json_object_object_get(o, "reverse_retransmits")) == 2 * 4805);
+	json_object_put(o);
+	r[1].m.bidir = false;
+	CHECK(traffic_bidir_json(r, 2) == NULL);
+	r[1].m.bidir = true;
+	r[1].ok = false;
+	CHECK(traffic_bidir_json(r, 2) == NULL);
 }
 
 int main(void)
@@ -76,6 +140,25 @@ int main(void)
 	CHECK(near(m.jitter_ms, 0.07225109710497704));
 	CHECK(near(m.receiver_bps, 456739419.8975278));
 
+	/* --bidir: both directions summed, each kept; one-way tests say not */
+	CHECK(parse("iperf3-tcp-bidir.json", &m, err, sizeof(err)) == 0);
+	CHECK(m.bidir);
+	CHECK(near(m.fwd_receiver_bps, 40058575.2711935));
+	CHECK(near(m.rev_receiver_bps, 110715627.56513065));
+	CHECK(near(m.receiver_bps, 40058575.2711935 + 110715627.56513065));
+	CHECK(near(m.fwd_sender_bps, 43945027.32733232));
+	CHECK(near(m.rev_sender_bps, 120147574.71408942));
+	CHECK(near(m.sender_bps, 43945027.32733232 + 120147574.71408942));
+	CHECK(m.fwd_retransmits == 1636 && m.rev_retransmits == 4805 && m.retransmits == 1636 + 4805);
+	bidir_json(&m);
+	CHECK(parse("iperf3-tcp-p2.json", &m, err, sizeof(err)) == 0);
+	CHECK(!m.bidir && m.fwd_retransmits == -1);
+	cur = "udp bidir";
+	CHECK(traffic_parse_json("{\"start\":{\"test_start\":{\"protocol\":\"UDP\",\"reverse\":0}},"
+				 "\"end\":{\"sum_sent\":{\"bits_per_second\":1},\"sum_received\":{\"bits_per_second\":1},"
+				 "\"sum_received_bidir_reverse\":{\"bits_per_second\":1}}}", &m, err, sizeof(err)) != 0);
+	CHECK(strstr(err, "one-way UDP") != NULL);
+
 	CHECK(parse("iperf3-refused.json", &m, err, sizeof(err)) != 0);
 	CHECK(!strcmp(err, "iperf3: unable to connect to server: Connection refused"));
 
@@ -94,6 +177,7 @@ int main(void)
 				 &m, err, sizeof(err)) != 0);
 	CHECK(strstr(err, "sum_received") != NULL);
 
+	cpus_json();
 	if (failures)
 		fprintf(stderr, "t_traffic_json: %d failures\n", failures);
 	return failures ? 1 : 0;

@@ -43,8 +43,20 @@ static void test_request(void)
 	c.n_allowed = TUN_MAX_ALLOWED + 1;
 	CHECK(tun_uapi_set_request(&c, buf, sizeof(buf)) == -EINVAL, "too many allowed IPs");
 	c.n_allowed = 0;
-	c.peer_endpoint.sin_family = AF_INET6;
-	CHECK(tun_uapi_set_request(&c, buf, sizeof(buf)) == -EINVAL, "not IPv4");
+	t_tun_cfg_init(&c);
+	c.peer_endpoint6.sin6_family = AF_INET6;
+	c.peer_endpoint6.sin6_port = htons(51821);
+	inet_pton(AF_INET6, "fd77:100::2", &c.peer_endpoint6.sin6_addr);
+	c.allowed[1].family = AF_INET6;
+	inet_pton(AF_INET6, "fd77:103::10", &c.allowed[1].addr6);
+	c.allowed[1].cidr = 128;
+	CHECK(tun_uapi_set_request(&c, buf, sizeof(buf)) == 0 && strstr(buf, "endpoint=[fd77:100::2]:51821\n") &&
+	      strstr(buf, "allowed_ip=fd77:103::10/128\n"), "IPv6 endpoint in brackets, IPv6 allowed IP");
+	c.allowed[1].cidr = 129;
+	CHECK(tun_uapi_set_request(&c, buf, sizeof(buf)) == -EINVAL, "cidr 129");
+	c.n_allowed = 0;
+	c.peer_endpoint.sin_family = AF_UNIX;
+	CHECK(tun_uapi_set_request(&c, buf, sizeof(buf)) == -EINVAL, "neither IPv4 nor IPv6");
 }
 
 static void test_errno(void)

@@ -9,6 +9,7 @@
 #include "variant.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <glob.h>
 #include <stdio.h>
@@ -132,13 +133,27 @@ static void entries(void)
 	       "FILE: set[0]: expected an object, got an integer\n"
 	       "FILE: set[1].node: missing (source, gw1, gw2, drain, gateways, all or host)\n"
 	       "FILE: set[2].node: \"gw3\" is not a node (source, gw1, gw2, drain, gateways, all or host)");
+#define ALL_KNOBS "sysctl, mtu, txqueuelen, queues, offloads, qdisc, delay_ms, rps_cpus, xps_cpus, rps_flow_cnt, threaded_napi, loss_percent, mss_clamp, block_icmp_frag_needed, block_icmpv6_packet_too_big, port_spread, cpus"
 	expect("knobs.json", V("{\"node\": \"gw1\"}, {\"node\": \"gw1\", \"link\": \"lan\", \"mtu\": 1400, \"txqueuelen\": 5},"
 			       "{\"node\": \"gw1\", \"frob\": 1}, {\"node\": \"gw1\", \"value\": 1}, {\"node\": \"gw1\", \"rate\": 1}"),
-	       "FILE: set[0]: no knob: an entry sets one of sysctl, mtu, txqueuelen, queues, offloads, qdisc, delay_ms, rps_cpus, xps_cpus, rps_flow_cnt, threaded_napi, loss_percent, mss_clamp, block_icmp_frag_needed, port_spread, cpus\n"
-	       "FILE: set[1]: more than one knob (mtu, txqueuelen): one per entry\n"
-	       "FILE: set[2].frob: unknown key (node, link, and one of: sysctl, mtu, txqueuelen, queues, offloads, qdisc, delay_ms, rps_cpus, xps_cpus, rps_flow_cnt, threaded_napi, loss_percent, mss_clamp, block_icmp_frag_needed, port_spread, cpus)\n"
+	       "FILE: set[0]: no knob: an entry sets one or more of " ALL_KNOBS "\n"
+	       "FILE: set[2].frob: unknown key (node, link, and one or more of: " ALL_KNOBS ")\n"
 	       "FILE: set[3].value: only used with sysctl\n"
 	       "FILE: set[4].rate: only used with qdisc");
+	/* Several knobs of one target in one entry: each its own instance,
+	 * checked on its own; an unknown key still names file, index and key. */
+	expect("multi.json", V("{\"node\": \"gateways\", \"link\": \"underlay\", \"rps_cpus\": \"all\", \"rps_flow_cnt\": 4096},"
+			       "{\"node\": \"gateways\", \"link\": \"underlay\", \"rps_cpus\": \"all\", \"frob\": 1},"
+			       "{\"node\": \"gw1\", \"link\": \"lan\", \"mtu\": 10, \"txqueuelen\": -1, \"cpus\": [0]},"
+			       "{\"node\": \"gw2\", \"link\": \"lan\", \"qdisc\": \"netem\", \"delay_ms\": 5, \"mtu\": 1400},"
+			       "{\"node\": \"gw2\", \"link\": \"lan\", \"mtu\": 1300}"),
+	       "FILE: set[1].frob: unknown key (node, link, and one or more of: " ALL_KNOBS ")\n"
+	       "FILE: set[2].mtu: 10 is out of range 68..65535\n"
+	       "FILE: set[2].txqueuelen: -1 is out of range 0..1000000\n"
+	       "FILE: set[2].link: cpus takes no link");
+	expect("multi-overlap.json", V("{\"node\": \"gw2\", \"link\": \"lan\", \"qdisc\": \"netem\", \"delay_ms\": 5, \"mtu\": 1400},"
+				       "{\"node\": \"gateways\", \"link\": \"lan\", \"mtu\": 1300, \"txqueuelen\": 500}"),
+	       "FILE: set[1].mtu: set[0] already sets this on the same node and link");
 	expect("links.json", V("{\"node\": \"gw1\", \"mtu\": 1400}, {\"node\": \"gw1\", \"link\": \"wan\", \"mtu\": 1400},"
 			       "{\"node\": \"gw1\", \"link\": 3, \"mtu\": 1400}, {\"node\": \"source\", \"link\": \"underlay\", \"mtu\": 1400},"
 			       "{\"node\": \"drain\", \"link\": \"tunnel\", \"mtu\": 1400}, {\"node\": \"host\", \"link\": \"lan\", \"mtu\": 1400},"
@@ -268,6 +283,75 @@ static void others(void)
 			      "{\"node\": \"all\", \"link\": \"tunnel\", \"mtu\": 1380}, {\"node\": \"gw1\", \"cpus\": [0]}"), "");
 }
 
+/* tc's get_size(): the table of iproute2's lib/utils_math.c. */
+static void sizes(void)
+{
+	static const struct { const char *in; uint64_t bytes; } good[] = {
+		{ "1500", 1500 }, { "1500b", 1500 }, { "1500B", 1500 }, { "64kb", 65536 }, { "64k", 65536 },
+		{ "64KB", 65536 }, { "1mb", 1048576 }, { "1m", 1048576 }, { "1.5mb", 1572864 },
+		{ "2g", 2147483648ULL }, { "1gb", 1073741824 }, { "10kbit", 1280 }, { "1mbit", 131072 },
+		{ "8gbit", 1073741824 }, { "0.5kb", 512 }, { "0", 0 },
+	};
+	static const char *const bad[] = {
+		"", "kb", "64 kb", "64kib", "64kbps", "-1", " 64", "1.5", "0.1kb", "inf", "nan", "1e30", "64kb ",
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(good); i++) {
+		uint64_t b = 0;
+
+		if (knob_size_parse(good[i].in, &b) || b != good[i].bytes) {
+			printf("FAIL size \"%s\": %llu, expected %llu\n", good[i].in, (unsigned long long)b,
+			       (unsigned long long)good[i].bytes);
+			failures++;
+		}
+	}
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		uint64_t b = 0;
+
+		if (knob_size_parse(bad[i], &b) != -EINVAL) {
+			printf("FAIL size \"%s\" accepted (%llu)\n", bad[i], (unsigned long long)b);
+			failures++;
+		}
+	}
+#define SIZE_WORDS "expected bytes as an integer or a string such as \"64kb\" (tc's sizes: b, k or kb, m or mb, g or gb, kbit, mbit, gbit)"
+	expect("size.json", V("{\"node\": \"gw1\", \"link\": \"underlay\", \"qdisc\": \"tbf\", \"rate\": \"40mbit\", \"burst\": \"64 kb\"},"
+			      "{\"node\": \"gw2\", \"link\": \"underlay\", \"qdisc\": \"tbf\", \"rate\": \"40mbit\", \"burst\": \"1gb\", \"limit\": true},"
+			      "{\"node\": \"gw1\", \"link\": \"lan\", \"qdisc\": \"pfifo\", \"limit\": \"10kb\"},"
+			      "{\"node\": \"gw2\", \"link\": \"lan\", \"qdisc\": \"htb\", \"rate\": \"1mbit\", \"burst\": 100},"
+			      "{\"node\": \"source\", \"link\": \"lan\", \"qdisc\": \"bfifo\", \"limit\": \"2gb\"}"),
+	       "FILE: set[0].burst: " SIZE_WORDS "\n"
+	       "FILE: set[1].burst: \"1gb\" is 1073741824 bytes, out of range 1600..67108864\n"
+	       "FILE: set[1].limit: " SIZE_WORDS "\n"
+	       "FILE: set[2].limit: expected a packet count (an integer): pfifo's limit counts packets\n"
+	       "FILE: set[3].burst: 100 is out of range 1600..67108864\n"
+	       "FILE: set[4].limit: \"2gb\" is 2147483648 bytes, out of range 1..1073741824");
+	expect("size-good.json", V("{\"node\": \"gw1\", \"link\": \"underlay\", \"qdisc\": \"tbf\", \"rate\": \"40mbit\", \"burst\": \"64kb\", \"limit\": \"1mb\"},"
+				   "{\"node\": \"gw2\", \"link\": \"underlay\", \"qdisc\": \"htb\", \"rate\": \"1mbit\", \"burst\": \"2kb\"},"
+				   "{\"node\": \"gw1\", \"link\": \"lan\", \"qdisc\": \"bfifo\", \"limit\": \"10k\"},"
+				   "{\"node\": \"gw2\", \"link\": \"lan\", \"qdisc\": \"pfifo\", \"limit\": 100}"), "");
+}
+
+/* The README's example: one entry, two knobs, two instances. */
+static void instances(void)
+{
+	const char *names[1] = { "readme.json" };
+	char path[256];
+	const char *paths[1] = { path };
+	struct variant_set *s = NULL;
+
+	write_file(names[0], "{\"name\": \"rps-backlog\", \"tunnels\": 1, \"set\": ["
+		   "{\"node\": \"gateways\", \"link\": \"underlay\", \"rps_cpus\": \"all\", \"rps_flow_cnt\": 4096},"
+		   "{\"node\": \"host\", \"sysctl\": \"net.core.netdev_max_backlog\", \"value\": 10000},"
+		   "{\"node\": \"host\", \"sysctl\": \"net.core.netdev_budget\", \"value\": 600}]}");
+	snprintf(path, sizeof(path), "%s/%s", dir, names[0]);
+	if (variant_load_all(paths, 1, &s) || variant_knob_count(variant_get(s, 0)) != 4) {
+		printf("FAIL README example: %zu knobs, expected 4\n", s ? variant_knob_count(variant_get(s, 0)) : 0);
+		failures++;
+	}
+	variant_set_free(s);
+}
+
 static void files(void)
 {
 	const char *two[2] = { "same1.json", "same2.json" }, *missing[1] = { "nonexistent.json" };
@@ -366,6 +450,8 @@ int main(void)
 	sysctls();
 	values();
 	others();
+	sizes();
+	instances();
 	files();
 	builtin_and_shipped();
 	host_file();

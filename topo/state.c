@@ -32,7 +32,7 @@ static int ends_to_json(const struct topo_state *s, struct json_object *arr)
 	unsigned int k, g;
 	char ifname[32];
 
-	for (k = 0; k < s->tunnels && k < OPTS_TUNNELS_MAX; k++)
+	for (k = 0; k < s->tunnels && k < TOPO_TUNNELS_MAX; k++)
 		for (g = 0; g < 2; g++) {
 			struct json_object *e;
 			enum topo_node_id gw = g ? NODE_GW2 : NODE_GW1;
@@ -68,7 +68,10 @@ int state_to_json(const struct topo_state *s, char **out)
 	if (add(o, "schema", json_object_new_string(STATE_SCHEMA)) ||
 	    add(o, "prefix", json_object_new_string(s->prefix)) ||
 	    add(o, "backend", json_object_new_string("netns")) ||
-	    add(o, "wg", json_object_new_string(opts_wg_name(s->wg))) ||
+	    add(o, "topology", json_object_new_string(topo_shape_name(s->shape))) ||
+	    add(o, "ip", json_object_new_string(topo_family_name(s->ip))) ||
+	    add(o, "inner", json_object_new_string(topo_family_name(s->inner))) ||
+	    add(o, "wg", json_object_new_string(tun_kind_name(s->wg))) ||
 	    add(o, "wg_version", json_object_new_string(s->wg_version)) ||
 	    add(o, "tunnels", json_object_new_int((int)s->tunnels)) ||
 	    add(o, "persistent", json_object_new_boolean(s->persistent)) ||
@@ -125,7 +128,7 @@ static int wg_from_name(const char *s, enum tun_kind *out)
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(kinds); i++)
-		if (!strcmp(s, opts_wg_name(kinds[i]))) {
+		if (!strcmp(s, tun_kind_name(kinds[i]))) {
 			*out = kinds[i];
 			return 0;
 		}
@@ -196,6 +199,22 @@ int state_from_json(const char *text, struct topo_state *s, char *why, size_t le
 	STR("wg_version", s->wg_version);
 	STR("last_step", s->last_step);
 #undef STR
+	v = get(o, "topology", json_type_string);
+	if (v && topo_shape_from_name(json_object_get_string(v), &s->shape)) {
+		ret = bad(why, len, "topology");
+		goto out;
+	}
+	s->ip = s->inner = TOPO_FAM_4;
+	v = get(o, "ip", json_type_string);
+	if (v && topo_family_from_name(json_object_get_string(v), &s->ip)) {
+		ret = bad(why, len, "ip");
+		goto out;
+	}
+	v = get(o, "inner", json_type_string);
+	if (v && topo_family_from_name(json_object_get_string(v), &s->inner)) {
+		ret = bad(why, len, "inner");
+		goto out;
+	}
 	v = get(o, "wg", json_type_string);
 	if (!v || wg_from_name(json_object_get_string(v), &s->wg)) {
 		ret = bad(why, len, "wg");
@@ -203,7 +222,7 @@ int state_from_json(const char *text, struct topo_state *s, char *why, size_t le
 	}
 	v = get(o, "tunnels", json_type_int);
 	t = v ? json_object_get_int(v) : -1;
-	if (t < 1 || t > OPTS_TUNNELS_MAX) {
+	if (t < 1 || t > TOPO_TUNNELS_MAX) {
 		ret = bad(why, len, "tunnels");
 		goto out;
 	}
@@ -354,7 +373,7 @@ int state_list(char ***prefixes, size_t *n)
 		len = strlen(de->d_name);
 		if (len <= sizeof(suffix) - 1 || strcmp(de->d_name + len - (sizeof(suffix) - 1), suffix))
 			continue;
-		if (len - (sizeof(suffix) - 1) > OPTS_PREFIX_MAX)
+		if (len - (sizeof(suffix) - 1) > TOPO_PREFIX_MAX)
 			continue;
 		if (util_grow(&list, &cap, cnt + 1, sizeof(*list))) {
 			ret = -ENOMEM;

@@ -13,7 +13,6 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "opts.h"
 #include "topo.h"
 
 #define STATE_DIR "/run/wgbench"
@@ -25,8 +24,10 @@ struct state_end {
 };
 
 struct topo_state {
-	char prefix[OPTS_PREFIX_MAX + 1];
+	char prefix[TOPO_PREFIX_MAX + 1];
 	enum tun_kind wg;          /* resolved: kernel, wireguard-go or none */
+	enum topo_shape shape;     /* "topology": site or p2p (absent: site) */
+	unsigned int ip, inner;    /* "ip", "inner": enum topo_family (absent: 4) */
 	unsigned int tunnels;
 	bool persistent;
 	bool complete;             /* every step done */
@@ -35,7 +36,7 @@ struct topo_state {
 	char wg_version[96];
 	char last_step[48];
 	bool netns_made[NODE__COUNT];
-	struct state_end end[OPTS_TUNNELS_MAX][2];   /* [k][0]: gw1, [k][1]: gw2 */
+	struct state_end end[TOPO_TUNNELS_MAX][2];   /* [k][0]: gw1, [k][1]: gw2 */
 };
 
 /* <STATE_DIR>/<prefix><what>, what = "state.json" or "lock". */

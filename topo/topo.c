@@ -7,34 +7,17 @@
 #include "topo_node.h"
 #include "netns.h"
 #include "nlx.h"
+#include "stop.h"
 #include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-/* The signal that interrupted topo_up(); signal handlers force a global. */
-static volatile sig_atomic_t up_signal;
-
-static void on_signal(int sig)
-{
-	up_signal = sig;
-}
-
-void topo_config_from_opts(struct topo_config *cfg, const struct opts *o)
-{
-	memset(cfg, 0, sizeof(*cfg));
-	snprintf(cfg->prefix, sizeof(cfg->prefix), "%s", o->prefix);
-	cfg->wg = o->wg;
-	cfg->tunnels = o->tunnels;
-	cfg->persistent = false;
-}
 
 static int name_node(struct topo *t, enum topo_node_id n)
 {
@@ -52,22 +35,46 @@ static int name_node(struct topo *t, enum topo_node_id n)
 	return ret;
 }
 
+/* p2p: gw1 plays source and gw2 drain (their namespaces answer for the
+ * roles), and no node has a lan. */
+static void shape_p2p(struct topo *t)
+{
+	unsigned int n;
+
+	t->only_nodes = 1u << NODE_GW1 | 1u << NODE_GW2;
+	t->node[NODE_SOURCE] = t->node[NODE_GW1];
+	t->node[NODE_DRAIN] = t->node[NODE_GW2];
+	for (n = 0; n < NODE__COUNT; n++)
+		t->node[n].ifname[LINK_LAN][0] = 0;
+	t->node[NODE_SOURCE].ifname[LINK_UNDERLAY][0] = 0;
+	t->node[NODE_DRAIN].ifname[LINK_UNDERLAY][0] = 0;
+}
+
 int topo_alloc(const struct topo_config *cfg, struct topo **out)
 {
-	struct in_addr a;
-	unsigned int k, n, plen;
+	unsigned int k, n;
 	struct topo *t;
 	int ret;
 
-	if (!cfg->prefix[0] || strlen(cfg->prefix) > OPTS_PREFIX_MAX ||
-	    cfg->tunnels < 1 || cfg->tunnels > OPTS_TUNNELS_MAX) {
-		wgb_err("testbed: bad prefix '%s' or tunnel count %u", cfg->prefix, cfg->tunnels);
+	if (!cfg->prefix[0] || strlen(cfg->prefix) > TOPO_PREFIX_MAX ||
+	    cfg->tunnels < 1 || cfg->tunnels > TOPO_TUNNELS_MAX ||
+	    cfg->ip > TOPO_FAM_DUAL || cfg->inner > TOPO_FAM_DUAL) {
+		wgb_err("testbed: bad prefix '%s', tunnel count %u or address families", cfg->prefix,
+			cfg->tunnels);
+		return -EINVAL;
+	}
+	if (cfg->wg == TUN_NONE && ((cfg->inner ? cfg->inner : TOPO_FAM_4) & ~(cfg->ip ? cfg->ip : TOPO_FAM_4))) {
+		wgb_err("--wg none routes the traffic over the underlay: --inner %s needs --ip to "
+			"carry the same families (--ip %s)", topo_family_name(cfg->inner),
+			topo_family_name(cfg->inner));
 		return -EINVAL;
 	}
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
 	t->cfg = *cfg;
+	t->cfg.ip = cfg->ip ? cfg->ip : TOPO_FAM_4;
+	t->cfg.inner = cfg->inner ? cfg->inner : TOPO_FAM_4;
 	t->lock_fd = -1;
 	for (n = 0; n < NODE__COUNT; n++) {
 		ret = name_node(t, (enum topo_node_id)n);
@@ -90,15 +97,17 @@ int topo_alloc(const struct topo_config *cfg, struct topo **out)
 				cfg->prefix, k);
 			goto fail;
 		}
-		topo_plan_addr(NODE_DRAIN, LINK_LAN, k, &a, &plen);
-		inet_ntop(AF_INET, &a, t->drain_addr[k], sizeof(t->drain_addr[k]));
 	}
-	topo_plan_addr(NODE_SOURCE, LINK_LAN, 0, &a, &plen);
-	inet_ntop(AF_INET, &a, t->source_addr, sizeof(t->source_addr));
+	if (cfg->shape == TOPO_P2P)
+		shape_p2p(t);
+	topo_set_addrs(t, cfg->wg != TUN_NONE);
 	snprintf(t->st.prefix, sizeof(t->st.prefix), "%s", cfg->prefix);
 	t->st.wg = cfg->wg;
 	t->st.tunnels = cfg->tunnels;
 	t->st.persistent = cfg->persistent;
+	t->st.shape = cfg->shape;
+	t->st.ip = t->cfg.ip;
+	t->st.inner = t->cfg.inner;
 	*out = t;
 	return 0;
 fail:
@@ -149,8 +158,10 @@ int topo_node_open(struct topo *t, enum topo_node_id n)
 	if (nd->nl)
 		return 0;
 	ret = netns_enter(nd->path, &back);
-	if (ret)
+	if (ret) {
+		wgb_err("entering %s: %s", nd->path, strerror(-ret));
 		return ret;
+	}
 	ret = nlx_open(nd->netns, &nd->nl);
 	netns_leave(&back);
 	return ret;
@@ -167,7 +178,7 @@ static void pause_if_asked(const char *step, const char *suffix)
 		return;
 	/* Test hook (doc/topo.md): wait here until a signal, e.g. kill -9. */
 	fprintf(stderr, "wgbench: test hook: paused after %s%s (pid %d)\n", step, suffix, (int)getpid());
-	while (!up_signal)
+	while (!stop_requested())
 		nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
 }
 
@@ -184,8 +195,8 @@ int topo_record(struct topo *t, const char *step)
 		return ret;
 	wgb_debug("step %s done at %.1f ms", step, (util_now_mono() - t->t0) * 1e3);
 	pause_if_asked(step, "");
-	if (up_signal) {
-		wgb_err("interrupted by signal %d after step %s; removing what was made", (int)up_signal, step);
+	if (stop_requested()) {
+		wgb_err("interrupted by signal %d after step %s; removing what was made", stop_signal(), step);
 		return -EINTR;
 	}
 	return 0;
@@ -219,6 +230,9 @@ static int configure_inside(struct topo *t, enum topo_node_id n)
 		ret = write_sysctl(nd->netns, "/proc/sys/net/ipv4/conf/default/rp_filter", "0");
 	if (!ret)
 		ret = write_sysctl(nd->netns, "/proc/sys/net/ipv4/ip_forward", "1");
+	/* IPv6 has no rp_filter; forwarding is per family */
+	if (!ret && ((t->cfg.ip | t->cfg.inner) & TOPO_FAM_6))
+		ret = write_sysctl(nd->netns, "/proc/sys/net/ipv6/conf/all/forwarding", "1");
 	return ret;
 }
 
@@ -268,9 +282,13 @@ static int make_nodes(struct topo *t)
 		return ret;
 	for (i = 0; i < ARRAY_SIZE(order); i++) {
 		jobs[i] = (struct node_job){ .t = t, .n = order[i] };
+		if (!topo_node_here(t, order[i]))
+			continue;   /* p2p: gw1 and gw2 only */
 		jobs[i].threaded = pthread_create(&jobs[i].thread, NULL, make_node, &jobs[i]) == 0;
 	}
 	for (i = 0; i < ARRAY_SIZE(order); i++) {
+		if (!topo_node_here(t, order[i]))
+			continue;
 		if (jobs[i].threaded)
 			pthread_join(jobs[i].thread, NULL);
 		else
@@ -279,6 +297,8 @@ static int make_nodes(struct topo *t)
 			t->st.netns_made[jobs[i].n] = true;
 	}
 	for (i = 0; i < ARRAY_SIZE(order) && !ret; i++) {
+		if (!topo_node_here(t, order[i]))
+			continue;
 		ret = jobs[i].ret;
 		snprintf(step, sizeof(step), "netns-%s", topo_node_name(order[i]));
 		if (!ret)
@@ -300,19 +320,6 @@ static int make_link(struct topo *t, const char *step, enum topo_node_id a, enum
 	return topo_record(t, step);
 }
 
-int topo_add_addr(struct topo *t, enum topo_node_id n, enum topo_link_role r, unsigned int k,
-		    const char *ifname)
-{
-	struct in_addr a;
-	unsigned int plen;
-	int ret;
-
-	ret = topo_plan_addr(n, r, k, &a, &plen);
-	if (!ret)
-		ret = nlx_addr_add(t->node[n].nl, ifname, a, plen);
-	return ret;
-}
-
 static int add_addresses(struct topo *t)
 {
 	static const struct { enum topo_node_id n; enum topo_link_role r; } plan[] = {
@@ -323,11 +330,13 @@ static int add_addresses(struct topo *t)
 	int ret;
 
 	for (i = 0; i < ARRAY_SIZE(plan); i++) {
+		if (!t->node[plan[i].n].ifname[plan[i].r][0] || !topo_node_here(t, plan[i].n))
+			continue;   /* p2p: the underlay only */
 		ret = topo_add_addr(t, plan[i].n, plan[i].r, 0, t->node[plan[i].n].ifname[plan[i].r]);
 		if (ret)
 			return ret;
 	}
-	for (k = 0; k < t->cfg.tunnels; k++) {
+	for (k = 0; topo_node_here(t, NODE_DRAIN) && k < t->cfg.tunnels; k++) {
 		ret = topo_add_addr(t, NODE_DRAIN, LINK_LAN, k, t->node[NODE_DRAIN].ifname[LINK_LAN]);
 		if (ret)
 			return ret;
@@ -340,9 +349,10 @@ static int add_routes(struct topo *t)
 	unsigned int n;
 	int ret = 0;
 
-	for (n = 0; n < NODE__COUNT && !ret; n++)
+	/* p2p: the tunnel's (or underlay's) own subnet is all there is */
+	for (n = 0; n < NODE__COUNT && !ret && t->cfg.shape == TOPO_SITE; n++)
 		ret = topo_node_routes(t->node[n].nl, (enum topo_node_id)n, t->cfg.prefix,
-				       t->cfg.tunnels, t->ops != NULL);
+				       t->cfg.tunnels, t->ops != NULL, t->cfg.inner);
 	return ret ? ret : topo_record(t, "routes");
 }
 
@@ -381,6 +391,7 @@ static int resolve_wg(struct topo *t)
 	if (ops->kind != TUN_NONE)
 		t->ops = ops;
 	t->wg_ops = ops;
+	topo_set_addrs(t, ops->kind != TUN_NONE);
 	return 0;
 }
 
@@ -420,16 +431,17 @@ static int finish_version(struct topo *t, struct version_job *v)
  * while the lans are built. */
 static int build(struct topo *t)
 {
+	bool site = t->cfg.shape == TOPO_SITE;
 	int ret, r;
 
 	ret = make_nodes(t);
 	if (!ret && t->ops)
 		ret = topo_tunnels_start(t);
-	if (!ret)
+	if (!ret && site)
 		ret = make_link(t, "lan1", NODE_GW1, NODE_SOURCE, LINK_LAN, LINK_LAN);
 	if (!ret)
 		ret = make_link(t, "underlay", NODE_GW1, NODE_GW2, LINK_UNDERLAY, LINK_UNDERLAY);
-	if (!ret)
+	if (!ret && site)
 		ret = make_link(t, "lan2", NODE_GW2, NODE_DRAIN, LINK_LAN, LINK_LAN);
 	if (!ret)
 		ret = add_addresses(t);
@@ -484,22 +496,12 @@ static int teardown(struct topo *t)
 	return ret;
 }
 
-static void signals(bool install, struct sigaction old[2])
-{
-	if (install) {
-		up_signal = 0;
-		util_signals_install(on_signal, old);
-	} else {
-		util_signals_restore(old);
-	}
-}
-
 int topo_up(const struct topo_config *cfg, struct topo **out)
 {
-	struct sigaction old[2];
+	struct stop_scope stop;
 	struct version_job vj = { 0 };
 	struct topo *t = NULL;
-	int ret, ret2, sig = 0;
+	int ret, ret2;
 
 	*out = NULL;
 	if (geteuid() != 0) {
@@ -524,7 +526,9 @@ int topo_up(const struct topo_config *cfg, struct topo **out)
 	t->st.owner = getpid();
 	t->t0 = util_now_mono();
 	t->st.created = util_now_wall();
-	signals(true, old);
+	/* The harness's one stop flag (a run's, when a run builds this): a
+	 * signal between two steps removes what was made, and the run sees it. */
+	stop_install(&stop);
 	vj.ops = t->wg_ops;
 	vj.threaded = pthread_create(&vj.thread, NULL, read_version, &vj) == 0;
 	ret = state_save(&t->st);
@@ -539,18 +543,13 @@ int topo_up(const struct topo_config *cfg, struct topo **out)
 	}
 	if (ret)
 		teardown(t);
-	sig = up_signal;
-	signals(false, old);
+	stop_restore(&stop);
 	if (ret)
 		goto fail;
 	*out = t;
 	return 0;
 fail:
 	topo_free(t);
-	/* A caller with its own handler (run) learns of the signal too. */
-	if (ret == -EINTR && sig && (old[sig == SIGTERM].sa_handler != SIG_DFL &&
-			      old[sig == SIGTERM].sa_handler != SIG_IGN))
-		raise(sig);
 	return ret;
 }
 

@@ -33,8 +33,9 @@ struct topo {
 	struct topo_state st;          /* what has been made, as in the state file */
 	struct topo_node_rt node[NODE__COUNT];
 	struct topo_tun *tun;          /* cfg.tunnels of them when ops != NULL */
-	char source_addr[INET_ADDRSTRLEN];
-	char drain_addr[OPTS_TUNNELS_MAX][INET_ADDRSTRLEN];
+	/* [0] IPv4, [1] IPv6; "" where --inner has not that family */
+	char source_addr[2][INET6_ADDRSTRLEN];
+	char drain_addr[2][TOPO_TUNNELS_MAX][INET6_ADDRSTRLEN];
 	struct topo_tun_work *tun_work; /* ends being made, between start and finish */
 	int lock_fd;
 	double t0;                     /* start of topo_up(), for debug timing */
@@ -47,6 +48,11 @@ int topo_alloc(const struct topo_config *cfg, struct topo **out);
 int topo_node_open(struct topo *t, enum topo_node_id n);
 /* Record a step in the state file, then honour the test hook and signals. */
 int topo_record(struct topo *t, const char *step);
+/* The drain addresses and the source's in each of --inner's families: a
+ * tunnel's, or the underlay's with --wg none in p2p (topo_addr.c). */
+void topo_set_addrs(struct topo *t, bool tunnel);
+/* Node n's plan addresses on link r (tunnel k, drain address k) in each
+ * family that link carries (the underlay --ip's, the others --inner's). */
 int topo_add_addr(struct topo *t, enum topo_node_id n, enum topo_link_role r, unsigned int k,
 		  const char *ifname);
 /* The tunnel ends (topo_tun.c): start creates the first few on threads

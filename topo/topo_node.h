@@ -20,19 +20,26 @@
 
 struct nlx;
 
+/* inner: the traffic's families (enum topo_family): routes and rules for each. */
 int topo_node_routes(struct nlx *nl, enum topo_node_id n, const char *prefix,
-		     unsigned int tunnels, bool tunnel);
+		     unsigned int tunnels, bool tunnel, unsigned int inner);
 
 /* MAC the host gives node n's NIC on link r: 52:54:00:77:<n>:<r>. */
 void topo_node_mac(enum topo_node_id n, enum topo_link_role r, uint8_t mac[6]);
 
 struct topo_node_cfg {
 	enum topo_node_id node;
-	char prefix[OPTS_PREFIX_MAX + 1];
+	char prefix[TOPO_PREFIX_MAX + 1];
 	unsigned int tunnels;
 	bool wg;                                  /* kernel WireGuard, else plain routing */
-	uint8_t private_key[OPTS_TUNNELS_MAX][TUN_KEY_LEN];   /* gateways: this end's */
-	uint8_t peer_public_key[OPTS_TUNNELS_MAX][TUN_KEY_LEN];
+	/* The view only (a --backend hosts machine): its devices for the lan and
+	 * the underlay ("": the plan's names), the tunnel's implementation
+	 * (TUN_AUTO: kernel when wg), the testbed's shape. */
+	char dev[2][IFNAMSIZ];
+	enum tun_kind kind;
+	enum topo_shape shape;
+	uint8_t private_key[TOPO_TUNNELS_MAX][TUN_KEY_LEN];   /* gateways: this end's */
+	uint8_t peer_public_key[TOPO_TUNNELS_MAX][TUN_KEY_LEN];
 };
 
 int topo_node_setup(const struct topo_node_cfg *c);
@@ -41,7 +48,8 @@ int topo_node_setup(const struct topo_node_cfg *c);
  * c->node is present, its namespace is this one (/proc/self/ns/net), its
  * interfaces have the plan's names. topo_free() releases it; never topo_down(). */
 int topo_node_view(const struct topo_node_cfg *c, struct topo **out);
-/* Is node n in t (always, except in a topo_node_view())? */
-bool topo_node_here(const struct topo *t, enum topo_node_id n);
+/* The process that carries tunnel k at the view's node (wireguard-go), for
+ * the knobs that act on it (cpus). */
+void topo_node_view_set_pid(struct topo *t, unsigned int k, pid_t pid);
 
 #endif

@@ -45,6 +45,9 @@ int topo_attach(const char *prefix, struct topo **out)
 	cfg.wg = st.wg;
 	cfg.tunnels = st.tunnels;
 	cfg.persistent = st.persistent;
+	cfg.shape = st.shape;
+	cfg.ip = st.ip;
+	cfg.inner = st.inner;
 	ret = topo_alloc(&cfg, &t);
 	if (ret)
 		return ret;
@@ -150,7 +153,7 @@ static int iface_json(const struct topo *t, enum topo_node_id n, const char *nam
 {
 	struct json_object *o, *addrs;
 	struct nlx_link_info li;
-	char a[INET_ADDRSTRLEN + 4];
+	char a[INET6_ADDRSTRLEN + 5];
 	size_t i;
 	int ret;
 
@@ -173,6 +176,12 @@ static int iface_json(const struct topo *t, enum topo_node_id n, const char *nam
 		if (push(addrs, json_object_new_string(a)))
 			return -ENOMEM;
 	}
+	for (i = 0; !ret && i < li.n_addr6; i++) {
+		inet_ntop(AF_INET6, &li.addr6[i], a, INET6_ADDRSTRLEN);
+		snprintf(a + strlen(a), 5, "/%u", li.plen6[i]);
+		if (push(addrs, json_object_new_string(a)))
+			return -ENOMEM;
+	}
 	return add(o, "mtu", ret ? json_object_new_null() : json_object_new_int((int)li.mtu));
 }
 
@@ -190,7 +199,7 @@ static int node_json(const struct topo *t, enum topo_node_id n, struct json_obje
 	ifs = json_object_new_array();
 	if (add(o, "interfaces", ifs))
 		return -ENOMEM;
-	ret = iface_json(t, n, nd->ifname[LINK_LAN], LINK_LAN, ifs);
+	ret = nd->ifname[LINK_LAN][0] ? iface_json(t, n, nd->ifname[LINK_LAN], LINK_LAN, ifs) : 0;
 	if (!ret && nd->ifname[LINK_UNDERLAY][0])
 		ret = iface_json(t, n, nd->ifname[LINK_UNDERLAY], LINK_UNDERLAY, ifs);
 	for (k = 0; !ret && t->ops && (n == NODE_GW1 || n == NODE_GW2) && k < t->cfg.tunnels; k++)
@@ -225,6 +234,33 @@ static int stats_json(const struct topo *t, unsigned int k, struct json_object *
 	return 0;
 }
 
+/* Each end's peer endpoint as the implementation reports it: the family
+ * the tunnel really runs over ("[fd77:100::2]:51820"); null if unreadable. */
+static int endpoints_json(const struct topo *t, unsigned int k, struct json_object *o)
+{
+	struct json_object *eps = json_object_new_object();
+	struct tun_device_info *d;
+	char ep[INET6_ADDRSTRLEN + 8];
+	int g;
+
+	if (add(o, "peer_endpoints", eps))
+		return -ENOMEM;
+	for (g = 0; g < 2; g++) {
+		const struct topo_node_rt *nd = &t->node[g ? NODE_GW2 : NODE_GW1];
+
+		ep[0] = 0;
+		if (!tun_device_read(nd->path, t->tun[k].ifname[g], &d)) {
+			if (d->n_peers)
+				tun_endpoint_str(&d->peers[0].endpoint, ep, sizeof(ep));
+			tun_device_free(d);
+		}
+		if (add(eps, topo_node_name(g ? NODE_GW2 : NODE_GW1),
+			ep[0] ? json_object_new_string(ep) : json_object_new_null()))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 static int tunnel_json(const struct topo *t, unsigned int k, struct json_object *arr)
 {
 	struct json_object *o, *ports, *pids;
@@ -234,7 +270,8 @@ static int tunnel_json(const struct topo *t, unsigned int k, struct json_object 
 	if (push(arr, o) || add(o, "index", json_object_new_int((int)k)) ||
 	    add(o, "gw1_interface", json_object_new_string(t->tun[k].ifname[0])) ||
 	    add(o, "gw2_interface", json_object_new_string(t->tun[k].ifname[1])) ||
-	    add(o, "implementation", json_object_new_string(t->ops->name)))
+	    add(o, "implementation", json_object_new_string(t->ops->name)) ||
+	    endpoints_json(t, k, o))
 		return -ENOMEM;
 	ports = json_object_new_array();
 	pids = json_object_new_array();
@@ -258,13 +295,18 @@ int topo_status_json(const struct topo *t, struct json_object **out)
 		return -ENOMEM;
 	if (add(o, "prefix", json_object_new_string(t->cfg.prefix)) ||
 	    add(o, "backend", json_object_new_string("netns")) ||
-	    add(o, "wg", json_object_new_string(opts_wg_name(t->st.wg))) ||
+	    add(o, "topology", json_object_new_string(topo_shape_name(t->cfg.shape))) ||
+	    add(o, "ip", json_object_new_string(topo_family_name(t->cfg.ip))) ||
+	    add(o, "inner", json_object_new_string(topo_family_name(t->cfg.inner))) ||
+	    add(o, "wg", json_object_new_string(tun_kind_name(t->st.wg))) ||
 	    add(o, "wg_version", json_object_new_string(t->st.wg_version)))
 		goto out;
 	arr = json_object_new_array();
 	if (add(o, "nodes", arr))
 		goto out;
 	for (n = 0; n < NODE__COUNT; n++) {
+		if (!topo_node_here(t, (enum topo_node_id)n))
+			continue;
 		ret = node_json(t, (enum topo_node_id)n, arr);
 		if (ret)
 			goto out;
@@ -282,9 +324,51 @@ int topo_status_json(const struct topo *t, struct json_object **out)
 	arr = json_object_new_array();
 	if (add(o, "drain_addresses", arr))
 		goto out;
-	for (k = 0; k < t->cfg.tunnels; k++)
-		if (push(arr, json_object_new_string(t->drain_addr[k])))
+	for (k = 0; k < 2 * t->cfg.tunnels; k++)   /* IPv4 ones, then IPv6 */
+		if (t->drain_addr[k / t->cfg.tunnels][k % t->cfg.tunnels][0] &&
+		    push(arr, json_object_new_string(t->drain_addr[k / t->cfg.tunnels][k % t->cfg.tunnels])))
 			goto out;
+	*out = o;
+	return 0;
+out:
+	json_object_put(o);
+	return ret;
+}
+
+int topo_network_json(const struct topo *t, struct json_object **out)
+{
+	struct json_object *o, *arr;
+	unsigned int n, k;
+	int ret = -ENOMEM;
+
+	o = json_object_new_object();
+	if (!o)
+		return -ENOMEM;
+	if (add(o, "ip", json_object_new_string(topo_family_name(t->cfg.ip))) ||
+	    add(o, "inner", json_object_new_string(topo_family_name(t->cfg.inner))))
+		goto out;
+	arr = json_object_new_array();
+	if (add(o, "nodes", arr))
+		goto out;
+	for (n = 0; n < NODE__COUNT; n++) {
+		if (!topo_node_here(t, (enum topo_node_id)n) ||
+		    (t->cfg.shape == TOPO_P2P && (n == NODE_SOURCE || n == NODE_DRAIN)))
+			continue;
+		ret = node_json(t, (enum topo_node_id)n, arr);
+		if (ret)
+			goto out;
+	}
+	ret = -ENOMEM;
+	arr = json_object_new_array();
+	if (add(o, "tunnels", arr))
+		goto out;
+	for (k = 0; t->ops && k < t->cfg.tunnels; k++) {
+		struct json_object *one = json_object_new_object();
+
+		if (push(arr, one) || add(one, "index", json_object_new_int((int)k)) ||
+		    endpoints_json(t, k, one))
+			goto out;
+	}
 	*out = o;
 	return 0;
 out:
@@ -295,9 +379,23 @@ out:
 /* ---- accessors ---- */
 
 const char *topo_prefix(const struct topo *t) { return t->cfg.prefix; }
+enum topo_shape topo_shape(const struct topo *t) { return t->cfg.shape; }
 enum tun_kind topo_wg(const struct topo *t) { return t->st.wg; }
 unsigned int topo_tunnels(const struct topo *t) { return t->cfg.tunnels; }
-const char *topo_source_addr(const struct topo *t) { return t->source_addr; }
+const char *topo_source_addr(const struct topo *t)
+{
+	return t->source_addr[0][0] ? t->source_addr[0] : t->source_addr[1];
+}
+
+const char *topo_source_addr_af(const struct topo *t, int af)
+{
+	const char *a = t->source_addr[af == AF_INET6];
+
+	return a[0] ? a : NULL;
+}
+
+unsigned int topo_ip(const struct topo *t) { return t->cfg.ip; }
+unsigned int topo_inner(const struct topo *t) { return t->cfg.inner; }
 const char *topo_wg_version(const struct topo *t) { return t->st.wg_version; }
 
 const char *topo_node_netns(const struct topo *t, enum topo_node_id n)
@@ -328,7 +426,16 @@ const char *topo_ifname(const struct topo *t, enum topo_node_id n, enum topo_lin
 
 const char *topo_drain_addr(const struct topo *t, unsigned int k)
 {
-	return k < t->cfg.tunnels ? t->drain_addr[k] : NULL;
+	if (k >= t->cfg.tunnels)
+		return NULL;
+	return t->drain_addr[0][k][0] ? t->drain_addr[0][k] : t->drain_addr[1][k];
+}
+
+const char *topo_drain_addr_af(const struct topo *t, unsigned int k, int af)
+{
+	if (k >= t->cfg.tunnels || !t->drain_addr[af == AF_INET6][k][0])
+		return NULL;
+	return t->drain_addr[af == AF_INET6][k];
 }
 
 int topo_tunnel_stats(const struct topo *t, unsigned int k, enum topo_node_id gw,

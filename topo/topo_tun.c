@@ -39,7 +39,7 @@ static void end_cfg(struct topo *t, unsigned int k, int g, const uint8_t priv[TU
 	c->ifname = t->tun[k].ifname[g];
 	memcpy(c->private_key, priv, TUN_KEY_LEN);
 	memcpy(c->peer_public_key, peer_pub, TUN_KEY_LEN);
-	topo_plan_tun_end(k, g, c);
+	topo_plan_tun_end(k, g, t->cfg.ip, t->cfg.inner, c);
 	c->persistent = t->cfg.persistent;
 }
 

@@ -77,6 +77,11 @@ void tun_key_to_hex(const uint8_t key[TUN_KEY_LEN], char hex[2 * TUN_KEY_LEN + 1
 	hex[2 * TUN_KEY_LEN] = '\0';
 }
 
+void tun_key_to_base64(const uint8_t key[TUN_KEY_LEN], char b64[45])
+{
+	sodium_bin2base64(b64, 45, key, TUN_KEY_LEN, sodium_base64_VARIANT_ORIGINAL);
+}
+
 static int hexval(char c)
 {
 	if (c >= '0' && c <= '9')
@@ -100,4 +105,15 @@ int tun_key_from_hex(const char *hex, uint8_t key[TUN_KEY_LEN])
 		key[i] = (uint8_t)(hi << 4 | lo);
 	}
 	return 0;
+}
+
+const char *tun_kind_name(enum tun_kind k)
+{
+	switch (k) {
+	case TUN_AUTO: return "auto";
+	case TUN_KERNEL: return "kernel";
+	case TUN_WGGO: return "wireguard-go";
+	case TUN_NONE: return "none";
+	}
+	return "?";
 }

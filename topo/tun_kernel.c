@@ -14,6 +14,7 @@
  */
 #include "tun.h"
 #include "tun_impl.h"
+#include "nlx.h"
 #include "node.h"
 #include "util.h"
 
@@ -51,15 +52,19 @@ static int put_peer(struct nl_msg *m, const struct tun_end_cfg *cfg)
 		return -ENOMEM;
 	if (nla_put(m, WGPEER_A_PUBLIC_KEY, TUN_KEY_LEN, cfg->peer_public_key) < 0 ||
 	    nla_put_u32(m, WGPEER_A_FLAGS, WGPEER_F_REPLACE_ALLOWEDIPS) < 0 ||
-	    nla_put(m, WGPEER_A_ENDPOINT, sizeof(cfg->peer_endpoint), &cfg->peer_endpoint) < 0)
+	    nla_put(m, WGPEER_A_ENDPOINT, cfg->peer_endpoint.sin_family == AF_INET6 ?
+		    sizeof(cfg->peer_endpoint6) : sizeof(cfg->peer_endpoint), &cfg->peer_endpoint6) < 0)
 		return -ENOMEM;
 	if (cfg->n_allowed) {
 		if (!(ips = nest_start(m, WGPEER_A_ALLOWEDIPS)))
 			return -ENOMEM;
 		for (size_t i = 0; i < cfg->n_allowed; i++) {
+			bool v6 = cfg->allowed[i].family == AF_INET6;
+
 			if (!(ip = nest_start(m, 0)) ||
-			    nla_put_u16(m, WGALLOWEDIP_A_FAMILY, AF_INET) < 0 ||
-			    nla_put(m, WGALLOWEDIP_A_IPADDR, sizeof(struct in_addr), &cfg->allowed[i].addr) < 0 ||
+			    nla_put_u16(m, WGALLOWEDIP_A_FAMILY, v6 ? AF_INET6 : AF_INET) < 0 ||
+			    nla_put(m, WGALLOWEDIP_A_IPADDR, v6 ? sizeof(struct in6_addr) : sizeof(struct in_addr),
+				    &cfg->allowed[i].addr6) < 0 ||
 			    nla_put_u8(m, WGALLOWEDIP_A_CIDR_MASK, cfg->allowed[i].cidr) < 0 ||
 			    nla_nest_end(m, ip) < 0)
 				return -ENOMEM;
@@ -78,10 +83,10 @@ int tun_genl_set_msg(const struct tun_end_cfg *cfg, int family, struct nl_msg **
 	int ret = -ENOMEM;
 
 	if (!cfg->ifname || strlen(cfg->ifname) >= IFNAMSIZ || cfg->n_allowed > TUN_MAX_ALLOWED ||
-	    cfg->peer_endpoint.sin_family != AF_INET)
+	    (cfg->peer_endpoint.sin_family != AF_INET && cfg->peer_endpoint.sin_family != AF_INET6))
 		return -EINVAL;
 	for (size_t i = 0; i < cfg->n_allowed; i++)
-		if (cfg->allowed[i].cidr > 32)
+		if (cfg->allowed[i].cidr > (cfg->allowed[i].family == AF_INET6 ? 128 : 32))
 			return -EINVAL;
 	m = nlmsg_alloc();
 	if (!m)
@@ -159,78 +164,103 @@ int tun_genl_parse_stats(struct nlattr **dev, struct tun_peer_stats *out, size_t
 	return 0;
 }
 
-/* ---- I/O ---- */
-
-static int nl_to_errno(int nlerr)
+static void parse_allowed(struct nlattr *ips, struct tun_peer_info *p)
 {
-	switch (nlerr < 0 ? -nlerr : nlerr) {
-	case NLE_NOMEM: return -ENOMEM;
-	case NLE_EXIST: return -EEXIST;
-	case NLE_INVAL: return -EINVAL;
-	case NLE_RANGE: return -ERANGE;
-	case NLE_MSGSIZE: return -EMSGSIZE;
-	case NLE_OPNOTSUPP: return -EOPNOTSUPP;
-	case NLE_NOADDR: return -EADDRNOTAVAIL;
-	case NLE_OBJ_NOTFOUND: return -ENOENT;
-	case NLE_NODEV: return -ENODEV;
-	case NLE_PERM: return -EPERM;
-	case NLE_BUSY: return -EBUSY;
-	case NLE_AGAIN: return -EAGAIN;
-	case NLE_PROTO_MISMATCH: return -EPROTONOSUPPORT;
-	default: return -EIO;
+	struct nlattr *ip, *ia[WGALLOWEDIP_A_MAX + 1];
+	int rem;
+
+	nla_for_each_nested(ip, ips, rem) {
+		struct tun_peer_allowed a = { 0 };
+		size_t alen;
+
+		if (nla_parse_nested(ia, WGALLOWEDIP_A_MAX, ip, NULL) < 0 || !ia[WGALLOWEDIP_A_FAMILY] ||
+		    !ia[WGALLOWEDIP_A_IPADDR] || !ia[WGALLOWEDIP_A_CIDR_MASK])
+			continue;
+		a.family = nla_get_u16(ia[WGALLOWEDIP_A_FAMILY]);
+		alen = a.family == AF_INET6 ? 16 : 4;
+		if ((a.family != AF_INET && a.family != AF_INET6) ||
+		    (size_t)nla_len(ia[WGALLOWEDIP_A_IPADDR]) != alen)
+			continue;
+		memcpy(a.addr, nla_data(ia[WGALLOWEDIP_A_IPADDR]), alen);
+		a.cidr = nla_get_u8(ia[WGALLOWEDIP_A_CIDR_MASK]);
+		if (p->n_allowed < TUN_PEER_ALLOWED_MAX)
+			p->allowed[p->n_allowed++] = a;
+		p->n_allowed_total++;
 	}
 }
 
-/* The calling thread's namespace, to come back to. */
-struct ns_guard {
-	int self;
-};
-
-static int ns_switch(const char *netns_path, struct ns_guard *g)
+static int parse_peer(struct nlattr **pa, struct tun_peer_info *p)
 {
-	int ret = node_enter_save(netns_path, &g->self);
+	struct nlattr *ep = pa[WGPEER_A_ENDPOINT];
 
-	if (ret < 0)
-		wgb_err("cannot enter %s: %s", netns_path, strerror(-ret));
-	return ret;
-}
+	memcpy(p->public_key, nla_data(pa[WGPEER_A_PUBLIC_KEY]), TUN_KEY_LEN);
+	if (ep && (size_t)nla_len(ep) <= sizeof(p->endpoint) &&
+	    (size_t)nla_len(ep) >= sizeof(sa_family_t))
+		memcpy(&p->endpoint, nla_data(ep), (size_t)nla_len(ep));
+	if (pa[WGPEER_A_RX_BYTES] && nla_len(pa[WGPEER_A_RX_BYTES]) == sizeof(uint64_t))
+		p->rx_bytes = nla_get_u64(pa[WGPEER_A_RX_BYTES]);
+	if (pa[WGPEER_A_TX_BYTES] && nla_len(pa[WGPEER_A_TX_BYTES]) == sizeof(uint64_t))
+		p->tx_bytes = nla_get_u64(pa[WGPEER_A_TX_BYTES]);
+	if (pa[WGPEER_A_LAST_HANDSHAKE_TIME]) {
+		struct { int64_t sec, nsec; } ts;   /* struct __kernel_timespec */
 
-static int ns_restore(struct ns_guard *g)
-{
-	int ret = node_return(&g->self);
-
-	if (ret < 0)
-		wgb_err("cannot return to the original network namespace: %s", strerror(-ret));
-	return ret;
-}
-
-static int sock_open(int proto, struct nl_sock **out)
-{
-	struct nl_sock *s = nl_socket_alloc();
-	int err;
-
-	if (!s)
-		return -ENOMEM;
-	err = proto == NETLINK_GENERIC ? genl_connect(s) : nl_connect(s, proto);
-	if (err < 0) {
-		nl_socket_free(s);
-		return nl_to_errno(err);
+		if (nla_len(pa[WGPEER_A_LAST_HANDSHAKE_TIME]) != sizeof(ts))
+			return -EPROTO;
+		memcpy(&ts, nla_data(pa[WGPEER_A_LAST_HANDSHAKE_TIME]), sizeof(ts));
+		p->last_handshake_sec = ts.sec > 0 ? ts.sec : 0;
 	}
-	*out = s;
+	if (pa[WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL])
+		p->keepalive_s = nla_get_u16(pa[WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL]);
+	if (pa[WGPEER_A_ALLOWEDIPS])
+		parse_allowed(pa[WGPEER_A_ALLOWEDIPS], p);
 	return 0;
 }
 
-/* The id of the "wireguard" genl family, or -ENOTSUP. */
-static int wg_family(struct nl_sock *s)
+int tun_genl_parse_device(struct nlattr **dev, struct tun_device_info *d)
 {
-	int id = genl_ctrl_resolve(s, WG_GENL_NAME);
+	struct nlattr *peer, *pa[WGPEER_A_MAX + 1];
+	int rem, r;
+
+	if (dev[WGDEVICE_A_LISTEN_PORT])
+		d->listen_port = nla_get_u16(dev[WGDEVICE_A_LISTEN_PORT]);
+	if (dev[WGDEVICE_A_FWMARK])
+		d->fwmark = nla_get_u32(dev[WGDEVICE_A_FWMARK]);
+	if (!dev[WGDEVICE_A_PEERS])
+		return 0;
+	nla_for_each_nested(peer, dev[WGDEVICE_A_PEERS], rem) {
+		struct tun_peer_info *p;
+
+		if (nla_parse_nested(pa, WGPEER_A_MAX, peer, NULL) < 0)
+			return -EPROTO;
+		if (!pa[WGPEER_A_PUBLIC_KEY] || nla_len(pa[WGPEER_A_PUBLIC_KEY]) != TUN_KEY_LEN)
+			return -EPROTO;
+		/* A split dump repeats a peer whose allowed IPs go on in the next message. */
+		if (d->n_peers && !memcmp(d->peers[d->n_peers - 1].public_key,
+					  nla_data(pa[WGPEER_A_PUBLIC_KEY]), TUN_KEY_LEN)) {
+			if (pa[WGPEER_A_ALLOWEDIPS])
+				parse_allowed(pa[WGPEER_A_ALLOWEDIPS], &d->peers[d->n_peers - 1]);
+			continue;
+		}
+		if ((r = tun_device_add_peer(d, &p)) || (r = parse_peer(pa, p)))
+			return r;
+	}
+	return 0;
+}
+
+/* ---- I/O ---- */
+
+/* The id of the "wireguard" genl family, or -ENOTSUP. */
+int tun_genl_family(struct nlx *g)
+{
+	int id = genl_ctrl_resolve(nlx_sock(g), WG_GENL_NAME);
 
 	return id < 0 ? -ENOTSUP : id;
 }
 
-static int link_add(struct nl_sock *rt, const char *ifname)
+static int link_add(struct nlx *rt, const char *ifname)
 {
 	struct rtnl_link *l = rtnl_link_alloc();
+	char what[64];
 	int err;
 
 	if (!l)
@@ -238,16 +268,13 @@ static int link_add(struct nl_sock *rt, const char *ifname)
 	rtnl_link_set_name(l, ifname);
 	err = rtnl_link_set_type(l, "wireguard");
 	if (err >= 0)
-		err = rtnl_link_add(rt, l, NLM_F_CREATE | NLM_F_EXCL);
+		err = rtnl_link_add(nlx_sock(rt), l, NLM_F_CREATE | NLM_F_EXCL);
 	rtnl_link_put(l);
-	if (err < 0) {
-		wgb_err("%s: cannot create a wireguard link: %s", ifname, nl_geterror(err));
-		return nl_to_errno(err);
-	}
-	return 0;
+	snprintf(what, sizeof(what), "creating the wireguard link %s", ifname);
+	return nlx_check(rt, err, what);
 }
 
-static int link_del(struct nl_sock *rt, const char *ifname)
+static int link_del(struct nlx *rt, const char *ifname)
 {
 	struct rtnl_link *l = rtnl_link_alloc();
 	int err;
@@ -255,17 +282,18 @@ static int link_del(struct nl_sock *rt, const char *ifname)
 	if (!l)
 		return -ENOMEM;
 	rtnl_link_set_name(l, ifname);
-	err = rtnl_link_delete(rt, l);
+	err = rtnl_link_delete(nlx_sock(rt), l);
 	rtnl_link_put(l);
-	return err < 0 ? nl_to_errno(err) : 0;
+	return nlx_errno(rt, err);
 }
 
-static int set_device(struct nl_sock *g, const struct tun_end_cfg *cfg)
+static int set_device(struct nlx *g, const struct tun_end_cfg *cfg)
 {
 	struct nl_msg *m = NULL;
+	char what[64];
 	int fam, ret, err;
 
-	fam = wg_family(g);
+	fam = tun_genl_family(g);
 	if (fam < 0) {
 		wgb_err("%s: no 'wireguard' generic netlink family in %s", cfg->ifname, cfg->netns_path);
 		return fam;
@@ -273,21 +301,17 @@ static int set_device(struct nl_sock *g, const struct tun_end_cfg *cfg)
 	ret = tun_genl_set_msg(cfg, fam, &m);
 	if (ret < 0)
 		return ret;
-	err = nl_send_auto(g, m);
+	err = nl_send_auto(nlx_sock(g), m);
 	nlmsg_free(m);
 	if (err >= 0)
-		err = nl_wait_for_ack(g);
-	if (err < 0) {
-		wgb_err("%s: WG_CMD_SET_DEVICE: %s", cfg->ifname, nl_geterror(err));
-		return nl_to_errno(err);
-	}
-	return 0;
+		err = nl_wait_for_ack(nlx_sock(g));
+	snprintf(what, sizeof(what), "WG_CMD_SET_DEVICE %s", cfg->ifname);
+	return nlx_check(g, err, what);
 }
 
 static int kernel_create_end(const struct tun_end_cfg *cfg, struct tun_end *end)
 {
-	struct nl_sock *rt = NULL, *g = NULL;
-	struct ns_guard ns = { -1 };
+	struct nlx *rt = NULL, *g = NULL;
 	bool made = false;
 	int ret;
 
@@ -298,13 +322,10 @@ static int kernel_create_end(const struct tun_end_cfg *cfg, struct tun_end *end)
 	}
 	if (util_fmt(end->netns_path, sizeof(end->netns_path), "%s", cfg->netns_path) < 0)
 		return -ENAMETOOLONG;
-	ret = ns_switch(cfg->netns_path, &ns);
-	if (ret < 0)
-		return ret;
-	if ((ret = sock_open(NETLINK_ROUTE, &rt)) < 0 || (ret = sock_open(NETLINK_GENERIC, &g)) < 0) {
-		wgb_err("%s: netlink socket: %s", cfg->ifname, strerror(-ret));
+	/* Sockets made in the gateway's namespace act there. */
+	if ((ret = nlx_open_in(cfg->netns_path, NETLINK_ROUTE, cfg->ifname, &rt)) < 0 ||
+	    (ret = nlx_open_in(cfg->netns_path, NETLINK_GENERIC, cfg->ifname, &g)) < 0)
 		goto out;
-	}
 	ret = link_add(rt, cfg->ifname);
 	if (ret < 0)
 		goto out;
@@ -313,10 +334,8 @@ static int kernel_create_end(const struct tun_end_cfg *cfg, struct tun_end *end)
 out:
 	if (ret < 0 && made)
 		link_del(rt, cfg->ifname);
-	nl_socket_free(g);
-	nl_socket_free(rt);
-	if (ns_restore(&ns) < 0 && ret == 0)
-		ret = -EIO;   /* the link stays; topo's namespace removal takes it */
+	nlx_close(g);
+	nlx_close(rt);
 	if (ret == 0)
 		snprintf(end->ifname, sizeof(end->ifname), "%s", cfg->ifname);
 	return ret;
@@ -324,20 +343,16 @@ out:
 
 static int kernel_destroy_end(struct tun_end *end)
 {
-	struct nl_sock *rt = NULL;
-	struct ns_guard ns = { -1 };
+	struct nlx *rt = NULL;
 	int ret;
 
 	if (!end || !end->ifname[0])
 		return 0;
-	ret = ns_switch(end->netns_path, &ns);
-	if (ret == -ENOENT) {
+	if (access(end->netns_path, F_OK) < 0 && errno == ENOENT) {
 		ret = 0;   /* the namespace is gone, and the link with it */
 		goto done;
 	}
-	if (ret < 0)
-		return ret;
-	ret = sock_open(NETLINK_ROUTE, &rt);
+	ret = nlx_open_in(end->netns_path, NETLINK_ROUTE, end->ifname, &rt);
 	if (ret == 0) {
 		ret = link_del(rt, end->ifname);
 		if (ret == -ENODEV || ret == -ENOENT)
@@ -345,9 +360,7 @@ static int kernel_destroy_end(struct tun_end *end)
 		if (ret < 0)
 			wgb_err("%s: cannot delete the link: %s", end->ifname, strerror(-ret));
 	}
-	nl_socket_free(rt);
-	if (ns_restore(&ns) < 0 && ret == 0)
-		ret = -EIO;
+	nlx_close(rt);
 done:
 	end->ifname[0] = '\0';
 	return ret;
@@ -380,58 +393,95 @@ static int dump_cb(struct nl_msg *m, void *arg)
 static int kernel_peer_stats(const struct tun_end *end, struct tun_peer_stats *out)
 {
 	struct dump_ctx c = { out, 0, 0 };
-	struct nl_sock *g = NULL;
-	struct ns_guard ns = { -1 };
+	struct nlx *g = NULL;
 	struct nl_msg *m = NULL;
+	char what[64];
 	int ret, fam, err;
 
 	memset(out, 0, sizeof(*out));
-	ret = ns_switch(end->netns_path, &ns);
-	if (ret < 0)
-		return ret;
-	ret = sock_open(NETLINK_GENERIC, &g);
+	ret = nlx_open_in(end->netns_path, NETLINK_GENERIC, end->ifname, &g);
 	if (ret < 0)
 		goto out;
-	ret = fam = wg_family(g);
+	ret = fam = tun_genl_family(g);
 	if (fam < 0)
 		goto out;
 	ret = tun_genl_get_msg(end->ifname, fam, &m);
 	if (ret < 0)
 		goto out;
-	nl_socket_modify_cb(g, NL_CB_VALID, NL_CB_CUSTOM, dump_cb, &c);
-	err = nl_send_auto(g, m);
+	nl_socket_modify_cb(nlx_sock(g), NL_CB_VALID, NL_CB_CUSTOM, dump_cb, &c);
+	err = nl_send_auto(nlx_sock(g), m);
 	if (err >= 0)
-		err = nl_recvmsgs_default(g);
-	if (err < 0) {
-		wgb_err("%s: WG_CMD_GET_DEVICE: %s", end->ifname, nl_geterror(err));
-		ret = nl_to_errno(err);
-	} else if (c.err < 0) {
+		err = nl_recvmsgs_default(nlx_sock(g));
+	snprintf(what, sizeof(what), "WG_CMD_GET_DEVICE %s", end->ifname);
+	ret = nlx_check(g, err, what);
+	if (!ret && c.err < 0) {
 		wgb_err("%s: malformed WG_CMD_GET_DEVICE reply", end->ifname);
 		ret = c.err;
-	} else {
+	} else if (!ret) {
 		ret = c.peers ? 0 : -ENOENT;
 	}
 out:
 	nlmsg_free(m);
-	nl_socket_free(g);
-	ns_restore(&ns);
+	nlx_close(g);
 	return ret;
+}
+
+struct dev_dump {
+	struct tun_device_info *d;
+	int err;
+};
+
+static int dev_cb(struct nl_msg *m, void *arg)
+{
+	struct dev_dump *c = arg;
+	struct nlattr *dev[WGDEVICE_A_MAX + 1];
+	int ret;
+
+	if (genlmsg_parse(nlmsg_hdr(m), 0, dev, WGDEVICE_A_MAX, NULL) < 0) {
+		c->err = -EPROTO;
+		return NL_STOP;
+	}
+	ret = tun_genl_parse_device(dev, c->d);
+	if (ret < 0) {
+		c->err = ret;
+		return NL_STOP;
+	}
+	return NL_OK;
+}
+
+int tun_genl_read_device(struct nlx *g, int family, const char *ifname, struct tun_device_info *d)
+{
+	struct dev_dump c = { d, 0 };
+	struct nl_msg *m = NULL;
+	int ret, err;
+
+	d->n_peers = 0;
+	ret = tun_genl_get_msg(ifname, family, &m);
+	if (ret < 0)
+		return ret;
+	nl_socket_modify_cb(nlx_sock(g), NL_CB_VALID, NL_CB_CUSTOM, dev_cb, &c);
+	err = nl_send_auto(nlx_sock(g), m);
+	if (err >= 0)
+		err = nl_recvmsgs_default(nlx_sock(g));
+	nlmsg_free(m);
+	ret = nlx_errno(g, err);
+	return ret ? ret : c.err;
 }
 
 static int kernel_probe(char *why, size_t len)
 {
-	struct nl_sock *g = NULL;
+	struct nlx *g = NULL;
 	int ret;
 
 	snprintf(why, len, "%s", "");
-	ret = sock_open(NETLINK_GENERIC, &g);
+	ret = nlx_open_in(NULL, NETLINK_GENERIC, "probe", &g);
 	if (ret < 0) {
 		snprintf(why, len, "cannot open a generic netlink socket (%s)", strerror(-ret));
 		return -ENOTSUP;
 	}
 	/* Resolving the family also lets the kernel load the module on demand. */
-	ret = wg_family(g);
-	nl_socket_free(g);
+	ret = tun_genl_family(g);
+	nlx_close(g);
 	if (ret < 0) {
 		snprintf(why, len, "this kernel has no WireGuard (no 'wireguard' generic netlink family)");
 		return -ENOTSUP;

@@ -44,28 +44,38 @@ static const char *const wggo_env[] = {
 int tun_uapi_set_request(const struct tun_end_cfg *cfg, char *buf, size_t len)
 {
 	char priv[2 * TUN_KEY_LEN + 1], pub[2 * TUN_KEY_LEN + 1];
-	char ep[INET_ADDRSTRLEN], a[INET_ADDRSTRLEN];
+	char ep[INET6_ADDRSTRLEN + 2], a[INET6_ADDRSTRLEN];
+	bool v6 = cfg->peer_endpoint.sin_family == AF_INET6;
 	size_t off;
 	int n;
 
-	if (cfg->n_allowed > TUN_MAX_ALLOWED || cfg->peer_endpoint.sin_family != AF_INET)
+	if (cfg->n_allowed > TUN_MAX_ALLOWED || (cfg->peer_endpoint.sin_family != AF_INET && !v6))
 		return -EINVAL;
 	tun_key_to_hex(cfg->private_key, priv);
 	tun_key_to_hex(cfg->peer_public_key, pub);
-	inet_ntop(AF_INET, &cfg->peer_endpoint.sin_addr, ep, sizeof(ep));
+	/* the UAPI takes an IPv6 endpoint as [addr]:port */
+	if (v6) {
+		ep[0] = '[';
+		inet_ntop(AF_INET6, &cfg->peer_endpoint6.sin6_addr, ep + 1, sizeof(ep) - 2);
+		strcat(ep, "]");
+	} else {
+		inet_ntop(AF_INET, &cfg->peer_endpoint.sin_addr, ep, sizeof(ep));
+	}
 	n = snprintf(buf, len,
 		     "set=1\nprivate_key=%s\nlisten_port=%u\nreplace_peers=true\n"
 		     "public_key=%s\nendpoint=%s:%u\nreplace_allowed_ips=true\n",
 		     priv, (unsigned)cfg->listen_port, pub, ep,
-		     (unsigned)ntohs(cfg->peer_endpoint.sin_port));
+		     (unsigned)ntohs(v6 ? cfg->peer_endpoint6.sin6_port : cfg->peer_endpoint.sin_port));
 	explicit_bzero(priv, sizeof(priv));
 	if (n < 0 || (size_t)n >= len)
 		goto toolong;
 	off = (size_t)n;
 	for (size_t i = 0; i < cfg->n_allowed; i++) {
-		if (cfg->allowed[i].cidr > 32)
+		bool a6 = cfg->allowed[i].family == AF_INET6;
+
+		if (cfg->allowed[i].cidr > (a6 ? 128 : 32))
 			return -EINVAL;
-		inet_ntop(AF_INET, &cfg->allowed[i].addr, a, sizeof(a));
+		inet_ntop(a6 ? AF_INET6 : AF_INET, &cfg->allowed[i].addr6, a, sizeof(a));
 		n = snprintf(buf + off, len - off, "allowed_ip=%s/%u\n", a,
 			     (unsigned)cfg->allowed[i].cidr);
 		if (n < 0 || (size_t)n >= len - off)
@@ -310,7 +320,10 @@ static void log_tail(const char *path, char *out, size_t len)
  * is reaped and *pid becomes 0, so nobody signals a recycled pid). */
 static int wait_socket(const char *ifname, pid_t *pid, const char *logp)
 {
-	double deadline = util_now_mono() + WGGO_START_TIMEOUT;
+	/* WGB_WGGO_START_TIMEOUT: a machine many times slower (a TCG guest) */
+	const char *env = getenv("WGB_WGGO_START_TIMEOUT");
+	double limit = env && atof(env) > 0 ? atof(env) : WGGO_START_TIMEOUT;
+	double deadline = util_now_mono() + limit;
 	long us = 1000;
 	char tail[256];
 	int status, fd, ret;
@@ -331,7 +344,7 @@ static int wait_socket(const char *ifname, pid_t *pid, const char *logp)
 		if (util_now_mono() >= deadline) {
 			log_tail(logp, tail, sizeof(tail));
 			wgb_err("wireguard-go for %s: no control socket " TUN_UAPI_DIR "/%s.sock after %.0fs (%s)",
-				ifname, ifname, WGGO_START_TIMEOUT, tail);
+				ifname, ifname, limit, tail);
 			return -ETIMEDOUT;
 		}
 		usleep(us);
@@ -465,31 +478,12 @@ static int wggo_peer_stats(const struct tun_end *end, struct tun_peer_stats *out
 	return ret;
 }
 
-/* Looks for the program on PATH, as execvp() will. */
-static int find_on_path(const char *prog)
-{
-	const char *path = getenv("PATH");
-	char dir[4096];
-
-	if (!path)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	while (*path) {
-		size_t n = strcspn(path, ":");
-
-		if (util_fmt(dir, sizeof(dir), "%.*s/%s", (int)n, n ? path : ".", prog) == 0 &&
-		    access(dir, X_OK) == 0)
-			return 0;
-		path += n;
-		if (*path == ':')
-			path++;
-	}
-	return -ENOENT;
-}
-
 static int wggo_probe(char *why, size_t len)
 {
+	char path[4096];
+
 	snprintf(why, len, "%s", "");
-	if (find_on_path(WGGO_PROG) < 0) {
+	if (node_which(WGGO_PROG, path, sizeof(path)) < 0) {
 		snprintf(why, len, "wireguard-go is not installed (apt-get install wireguard-go)");
 		return -ENOENT;
 	}
@@ -500,9 +494,9 @@ static int wggo_probe(char *why, size_t len)
 	return 0;
 }
 
-static int wggo_version(char *buf, size_t len)
+int tun_prog_version(const char *prog, char *buf, size_t len)
 {
-	const char *argv[] = { WGGO_PROG, "--version", NULL };
+	const char *argv[] = { prog, "--version", NULL };
 	struct node_spawn_opts o = { .envp = wggo_env };
 	char out[512], fdpath[64];
 	size_t n = 0;
@@ -539,11 +533,29 @@ static int wggo_version(char *buf, size_t len)
 	if (ret < 0)
 		return ret;
 	out[strcspn(out, "\n")] = '\0';
-	if (status != 0 || strncmp(out, "wireguard-go ", 13) != 0) {
-		wgb_err("wireguard-go --version: unexpected output '%s' (status %d)", out, status);
+	if (status != 0 || !out[0]) {
+		wgb_err("%s --version: unexpected output '%s' (status %d)", prog, out, status);
 		return -EPROTO;
 	}
 	return util_fmt(buf, len, "%s", out);
+}
+
+static int wggo_version(char *buf, size_t len)
+{
+	int ret = tun_prog_version(WGGO_PROG, buf, len);
+
+	if (!ret && strncmp(buf, "wireguard-go ", 13) != 0) {
+		wgb_err("wireguard-go --version: unexpected output '%s'", buf);
+		return -EPROTO;
+	}
+	return ret;
+}
+
+int tun_uapi_get(const char *ifname, char **reply)
+{
+	if (!ifname || !*ifname || strlen(ifname) >= IFNAMSIZ || strchr(ifname, '/'))
+		return -EINVAL;
+	return uapi_call(ifname, "get=1\n\n", reply);
 }
 
 const struct tun_ops tun_wggo_ops = {

@@ -30,9 +30,9 @@ while [ "$i" -le "$n" ]; do
 		"$WGBENCH" compare "$tmp/r$((i - 1))" "$tmp/r$i" > "$tmp/cmp$i.md" 2>&1
 		rc=$?
 		case $rc in
-		0) ok=$((ok + 1)) ;;
+		0 | 3) ok=$((ok + 1)) ;;   # equivalent, or inconclusive: no alarm either way
 		1) alarms=$((alarms + 1)); echo "false alarm, run $((i - 1)) -> $i:" >&2
-		   grep REGRESSION "$tmp/cmp$i.md" >&2 ;;
+		   grep -E '\*\*(regression|failed)\*\*' "$tmp/cmp$i.md" >&2 ;;
 		*) errors=$((errors + 1)); cat "$tmp/cmp$i.md" >&2 ;;
 		esac
 		details="$details${details:+,}$rc"

@@ -44,7 +44,15 @@ def add_raw(d, runs, rng):
             iv = [{"streams": [], "sum": {"start": float(i), "end": float(i + 1), "seconds": 1.0,
                    "bits_per_second": e["throughput_bps"] / 2 * rng.uniform(0.8, 1.2),
                    "omitted": False}} for i in range(10)]
-            json.dump({"start": {}, "intervals": iv, "end": {}}, open(os.path.join(d, p), "w"))
+            # the receiver's total, as report_raw.c reads it: the two halves
+            # add up to throughput_bps exactly (t/2 is exact in binary)
+            half = e["throughput_bps"] / 2
+            flow_bps = half if f == 0 else e["throughput_bps"] - half
+            proto = "UDP" if e["scenario"].startswith("udp") else "TCP"
+            end = {"sum_sent": {"seconds": 10.0, "bits_per_second": e["sender_bps"] / 2},
+                   "sum_received": {"seconds": 10.0, "bits_per_second": flow_bps}}
+            json.dump({"start": {"test_start": {"protocol": proto, "reverse": 0}},
+                       "intervals": iv, "end": end}, open(os.path.join(d, p), "w"))
             rel.append(p)
         e["raw"] = rel
         p = f"samples/{e['variant']}/{e['scenario']}/r0.csv"
@@ -82,3 +90,76 @@ write("results-b", ["baseline", "rps-backlog"], 1.0, 2, 1763780400)
 write("results-half", ["baseline", "rps-backlog"], 0.5, 3, 1763784000)
 write("results-one", ["kernel-6.1"], 1.0, 4, 1763776800)
 write("results-one-new", ["kernel-6.6"], 0.9, 5, 1763863200)
+
+# ---------------------------------------------------------------------------
+# verdict-base / verdict-new: one compare with every verdict kind (doc/report.md,
+# tests/t_compare.c, tests/e2e/report_verdicts.sh). Per pair, BASE -> NEW:
+#   baseline/tcp-fwd     -30 %, CV 1 %, n = 5          -> regression
+#   baseline/tcp-rev     +30 %, CV 1 %, n = 5          -> improvement
+#   baseline/udp         +0.2 %, CV 0.5 %, n = 8       -> equivalent
+#   baseline/tcp-single  -4 %, CV 6 %, n = 3           -> inconclusive
+#   baseline/udp-small   NEW fails 2 of 5 repeats      -> failed
+#   rps/tcp-fwd          only in BASE                  -> missing
+#   pinned/udp           NEW: 35 % of a core foreign   -> disturbed
+# Every run carries runs[].interference and runs[].latency, both run.json a
+# canary. verdict-slow is verdict-new on a machine whose canary is 20 % slower.
+
+def verdict_entry(rng, variant, scen, rep, bps, cv, ok=True, foreign=1.0, rtt99=1.2):
+    x = bps * (1 + rng.gauss(0, cv)) if ok else None
+    e = {"variant": variant, "scenario": scen, "repeat": rep, "ok": ok,
+         "error": None if ok else "flow 0 (10.0.2.2 port 5201): iperf3: control socket has closed unexpectedly",
+         "throughput_bps": x, "sender_bps": x * 1.001 if ok else None,
+         "retransmits": None if scen.startswith("udp") or not ok else rng.randint(0, 40),
+         "lost_percent": round(rng.uniform(0, 1), 3) if scen.startswith("udp") and ok else None,
+         "jitter_ms": 0.04 if scen.startswith("udp") and ok else None,
+         "packets_per_s": x / 8 / 1200 if scen.startswith("udp") and ok else None,
+         "cpu": None, "drops": None,
+         "interference": {"foreign_cpu_percent": round(foreign * rng.uniform(0.8, 1.2), 2),
+                          "steal_percent": 0.0},
+         "latency": None if not ok else
+             {"interval_ms": 10, "sent": 1000, "lost": 0,
+              "idle_rtt_ms": {"p50": 0.21, "p99": 0.35},
+              "rtt_ms": {"p50": round(rtt99 * 0.4 * rng.uniform(0.97, 1.03), 4), "p90": round(rtt99 * 0.7, 4),
+                         "p99": round(rtt99 * (1 + rng.gauss(0, 0.03)), 4), "max": round(rtt99 * 1.6, 4)}}}
+    return e
+
+def verdict_dir(name, runs, variants, start, canary):
+    d = os.path.join(os.path.dirname(__file__), name)
+    os.makedirs(d, exist_ok=True)
+    json.dump({"schema": "wgbench.results/2", "runs": runs, "summary": []},
+              open(os.path.join(d, "results.json"), "w"), indent=1)
+    json.dump({"note": "FIXTURE for the verdict tests, not a measurement", "host": "fixture",
+               "start_time": start, "end_time": start + 600, "backend": "netns",
+               "variants": [{"name": v, "sha256": "0" * 64} for v in variants],
+               "scenarios": [{"name": s} for s in ["tcp-fwd", "tcp-rev", "udp", "udp-small", "tcp-single"]],
+               "canary": {"before": {"ops_per_s": canary[0], "cores": 2},
+                          "after": {"ops_per_s": canary[1], "cores": 2}}},
+              open(os.path.join(d, "run.json"), "w"), indent=1)
+
+def verdict_runs(rng, new):
+    # (variant, scenario, BASE bps, NEW bps, cv, n, NEW failures, NEW foreign CPU, NEW rtt p99)
+    plan = [("baseline", "tcp-fwd", 900e6, 630e6, 0.01, 5, 0, 1.0, 2.0),
+            ("baseline", "tcp-rev", 800e6, 1040e6, 0.01, 5, 0, 1.0, 1.2),
+            ("baseline", "udp", 600e6, 601.2e6, 0.005, 8, 0, 1.0, 1.2),
+            ("baseline", "tcp-single", 450e6, 432e6, 0.06, 3, 0, 1.0, 1.2),
+            ("baseline", "udp-small", 90e6, 89e6, 0.01, 5, 2, 1.0, 1.2),
+            ("rps", "tcp-fwd", 1000e6, None, 0.01, 5, 0, 1.0, 1.2),
+            ("pinned", "udp", 610e6, 560e6, 0.01, 5, 0, 35.0, 1.2)]
+    runs = []
+    for rep in range(8):
+        for v, s, b, nb, cv, n, fails, foreign, rtt in plan:
+            if rep >= n or (new and nb is None):
+                continue
+            if new:
+                runs.append(verdict_entry(rng, v, s, rep, nb, cv, ok=rep >= fails,
+                                          foreign=foreign, rtt99=rtt))
+            else:
+                runs.append(verdict_entry(rng, v, s, rep, b, cv))
+    return runs
+
+rng = random.Random(12)
+verdict_dir("verdict-base", verdict_runs(rng, False), ["baseline", "rps", "pinned"], 1764590400,
+            (1.000e6, 1.004e6))
+new_runs = verdict_runs(rng, True)
+verdict_dir("verdict-new", new_runs, ["baseline", "pinned"], 1764592200, (0.998e6, 1.001e6))
+verdict_dir("verdict-slow", new_runs, ["baseline", "pinned"], 1764592200, (0.801e6, 0.799e6))

@@ -37,7 +37,28 @@ CASES = {
     # overlapping samples: not significant
     "same": ([1.00, 1.10, 0.95, 1.05], [1.02, 0.98, 1.08, 1.01, 0.97]),
 }
+def upper_tail(t, df):
+    """P(T > t) from the two-sided p."""
+    p2 = two_sided_p(t, df)
+    return p2 / 2 if t >= 0 else 1 - p2 / 2
+
+def log_ratio(a, b, threshold_percent):
+    """stats_ratio(): Welch on log values, NEW (b) over BASE (a): the change
+    in percent, the two-sided p, and TOST's 2 * max(one-sided p)."""
+    la, lb = [math.log(x) for x in a], [math.log(x) for x in b]
+    qa, qb = statistics.variance(la) / len(la), statistics.variance(lb) / len(lb)
+    d = statistics.mean(lb) - statistics.mean(la)
+    se = math.sqrt(qa + qb)
+    df = (qa + qb) ** 2 / (qa * qa / (len(la) - 1) + qb * qb / (len(lb) - 1))
+    lo, hi = math.log(1 - threshold_percent / 100), math.log(1 + threshold_percent / 100)
+    p_equiv = min(1, 2 * max(upper_tail((d - lo) / se, df), upper_tail((hi - d) / se, df)))
+    return (math.exp(d) - 1) * 100, two_sided_p(d / se, df), p_equiv
+
 if __name__ == "__main__":
     for name, (a, b) in CASES.items():
         t, df, p = welch(a, b)
         print(f"/* {name}: t = {t:.6f}, df = {df:.6f} */ p = {p:.10g}")
+    for name in ("tput", "same"):
+        delta, p, pe = log_ratio(*CASES[name], 10)
+        print(f"/* {name}, log scale, threshold 10%: */ delta = {delta:.10g}%, p = {p:.10g}, "
+              f"p_equiv = {pe:.10g}")

@@ -1,8 +1,10 @@
 #!/bin/sh
 # `wgbench report` is a pure function of the raw data: on a copied results
-# directory it gives byte-identical tables, and every number in summary.csv
+# directory it gives byte-identical tables, every number in summary.csv
 # (the unrounded summary.md) is recomputed independently by
-# tests/data/recompute.py from runs[]. Fixture data: tests/data/results-a.
+# tests/data/recompute.py from runs[], and runs[] itself must agree with the
+# raw iperf3 JSON it references: an edited throughput is refused (exit 2,
+# naming the run and the value). Fixture data: tests/data/results-a, verdict-new.
 . "$WGB_TOP/tests/e2e/lib.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"; e2e_cleanup' EXIT
@@ -50,8 +52,52 @@ ok "timeline: counters aligned with iperf3's intervals by runs[].window"
 
 if command -v python3 >/dev/null; then
 	python3 "$WGB_TOP/tests/data/recompute.py" "$tmp/one" || fail "recompute.py found mismatches"
-	ok "every summary number recomputed independently"
+	cp -r "$WGB_TOP/tests/data/verdict-new" "$tmp/vn"
+	expect_exit 0 "$WGBENCH" report "$tmp/vn" --quiet
+	python3 "$WGB_TOP/tests/data/recompute.py" "$tmp/vn" || fail "recompute.py: verdict-new"
+	ok "every summary number and verdict recomputed independently"
 fi
+
+# summary[] is wgbench.results/2's, from a /1 file too
+jq -e '.schema == "wgbench.results/2" and (.summary | length == 6) and
+	(.summary[] | select(.variant == "baseline" and .scenario == "udp") |
+	 .ci_level == 0.75 and .verdict == null and .baseline == true) and
+	(.summary[] | select(.variant == "rps-backlog" and .scenario == "tcp-fwd") |
+	 .verdict == "improvement" and (.p_value | type == "number") and (.delta_percent > 10)) and
+	(.summary_rules.correction == "holm" and .summary_rules.raw_verified_runs == 6)' \
+	"$tmp/one/results.json" >/dev/null || fail "summary[]: $(jq -c '.summary[0], .summary_rules' "$tmp/one/results.json")"
+grep -q "Throughput of 6 of 17 successful runs recomputed from their raw iperf3 JSON" "$tmp/one/summary.md" ||
+	fail "summary.md does not say what was checked against raw/"
+ok "summary[] of wgbench.results/2: ci_level, verdict against the first variant, Holm"
+
+# throughput_bps multiplied by 10: the raw iperf3 JSON says otherwise
+cp -r "$WGB_TOP/tests/data/results-a" "$tmp/forged"
+jq '(.runs[] | select(.variant == "baseline" and .scenario == "udp" and .repeat == 0)).throughput_bps *= 10' \
+	"$WGB_TOP/tests/data/results-a/results.json" > "$tmp/forged/results.json"
+expect_exit 2 "$WGBENCH" report "$tmp/forged" --quiet
+echo "$OUT" | grep -q "runs\[1\] (baseline udp repeat 0): throughput_bps is 6.*, but its raw iperf3 JSON (2 files under raw/) says" ||
+	fail "forged throughput: $OUT"
+[ -e "$tmp/forged/summary.md" ] && fail "a refused directory got tables"
+expect_exit 2 "$WGBENCH" compare "$tmp/forged" "$WGB_TOP/tests/data/results-b"
+ok "a throughput that does not match raw/ is refused by report and compare"
+
+# a raw file gone is evidence gone
+cp -r "$WGB_TOP/tests/data/results-a" "$tmp/noraw"
+rm "$tmp/noraw/raw/baseline/udp/r0-f1.json"
+expect_exit 2 "$WGBENCH" report "$tmp/noraw" --quiet
+echo "$OUT" | grep -q "references .*raw/baseline/udp/r0-f1.json: No such file" || fail "missing raw: $OUT"
+ok "a referenced raw file that is missing is refused"
+
+# results read strictly: a wrong type names the file and the field
+cp -r "$WGB_TOP/tests/data/results-b" "$tmp/strict"
+jq '.runs[2].throughput_bps |= tostring' "$WGB_TOP/tests/data/results-b/results.json" > "$tmp/strict/results.json"
+expect_exit 2 "$WGBENCH" report "$tmp/strict"
+echo "$OUT" | grep -q "strict/results.json: runs\[2\].throughput_bps: expected a finite number >= 0 or null, found the string" ||
+	fail "string throughput: $OUT"
+jq '.runs[0].ok = "false"' "$WGB_TOP/tests/data/results-b/results.json" > "$tmp/strict/results.json"
+expect_exit 2 "$WGBENCH" report "$tmp/strict"
+echo "$OUT" | grep -q 'runs\[0\].ok: expected true or false, found the string "false"' || fail "ok string: $OUT"
+ok "strict reading: a string throughput or \"ok\":\"false\" exits 2 naming the field"
 
 # bad input: exit 2 with one line naming the file
 expect_exit 2 "$WGBENCH" report "$tmp/nonexistent"

@@ -22,6 +22,10 @@ check() { # DIR PARAM VALUES...
 	done
 	rows=$(grep -vc '^#' "$d/scaling-baseline-tcp-fwd.dat")
 	[ "$rows" = $# ] || fail "scaling .dat has $rows rows, expected $#"
+	# the latency probe runs by default: RTT p50/p99 (columns 10, 11) and their plot
+	awk '!/^#/ && !($10 > 0 && $11 >= $10) { exit 1 }' "$d/scaling-baseline-tcp-fwd.dat" ||
+		fail "scaling .dat: no RTT p50/p99 columns: $(cat "$d/scaling-baseline-tcp-fwd.dat")"
+	[ -s "$d/scaling-rtt-baseline-tcp-fwd.png" ] || fail "no scaling-rtt-baseline-tcp-fwd.png"
 	ok "$p sweep: $(grep -v '^#' "$d/scaling-baseline-tcp-fwd.dat" | awk '{printf "%s=%.0fMbit/s ", $1, $2}')"
 }
 

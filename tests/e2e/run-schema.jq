@@ -32,7 +32,7 @@ def run_problems:
      check(.error | type == "string" and length > 0; $w + "failed without a reason"),
      check(.throughput_bps == null; $w + "failed run carries a number")
    end);
-[ check(.schema == "wgbench.results/1"; "schema"),
+[ check(.schema == "wgbench.results/2"; "schema"),
   check(.runs | type == "array" and length > 0; "runs[]"),
   check(.summary | type == "array"; "summary[]"),
   (.runs[]? | run_problems) ] | if length == 0 then true else .[0] end

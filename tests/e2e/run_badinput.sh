@@ -13,7 +13,7 @@ trap cleanup_tmp EXIT
 run() { "$WGBENCH" run --prefix "$PFX" --no-warmup --duration 1 --repeat 1 "$@"; }
 
 expect_exit 2 run --scenario nope --out "$tmp/a"
-echo "$OUT" | grep -q "scenario 'nope': no such scenario (known: tcp-fwd, tcp-rev, tcp-single, udp, udp-small)" \
+echo "$OUT" | grep -q "scenario 'nope': no such scenario (known: tcp-bidir, tcp-fwd, tcp-rev, tcp-single, udp, udp-small)" \
 	|| fail "unknown scenario message: $OUT"
 [ -e "$tmp/a" ] && fail "output directory made for a refused run"
 ok "unknown scenario"

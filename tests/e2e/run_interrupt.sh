@@ -17,7 +17,7 @@ cat "$tmp/log"
 [ $rc != 0 ] || fail "an interrupted run exited 0"
 n=$(jq '.runs | length' "$tmp/out/results.json") || fail "results.json is not valid JSON"
 [ "$n" -ge 1 ] && [ "$n" -lt 6 ] || fail "results.json has $n runs"
-jq -e '.schema == "wgbench.results/1" and (.runs | all(.ok == true))' "$tmp/out/results.json" >/dev/null \
+jq -e '.schema == "wgbench.results/2" and (.runs | all(.ok == true))' "$tmp/out/results.json" >/dev/null \
 	|| fail "results.json content (an interrupted scenario must not be kept)"
 jq -e '.interrupted == true and .completed >= 1 and .end != null' "$tmp/out/run.json" >/dev/null \
 	|| fail "run.json does not say it was interrupted"

@@ -27,7 +27,12 @@ for k in 0 1 2 3; do
 		if [ $i = $k ]; then
 			[ "$a" -gt "$b" ] || fail "tunnel $k did not carry the ping to 10.103.0.1$k"
 		else
-			[ "$a" = "$b" ] || fail "tunnel $i moved ($b -> $a) for a ping to 10.103.0.1$k"
+			# WireGuard's own keepalives (32 bytes sent at one end, received at
+			# the other) may pass on an idle tunnel; a ping's packet is 128 each way
+			d=$((a - b))
+			[ "$d" = 0 ] || { [ $((d % 64)) = 0 ] && [ "$d" -lt 256 ]; } ||
+				fail "tunnel $i moved ($b -> $a) for a ping to 10.103.0.1$k"
+			[ "$d" = 0 ] || echo "tunnel $i: $d bytes of keepalives"
 		fi
 		i=$((i + 1))
 	done

@@ -50,11 +50,21 @@ ok "tbf 40mbit caps the tunnel at $(awk -v b="$bps" 'BEGIN { printf "%.1f", b / 
 down
 
 # 2. loss: the shipped 1% variant; UDP at a rate the machine carries easily.
+# A machine too busy to carry even that without loss (other jobs starving
+# wireguard-go) cannot show 1%: the same UDP without the knob tells.
+up "$V/baseline.json"
+control=$(iperf -u -b 20M -l 1200 -t 4 | jq '.end.sum.lost_percent')
+down
 up "$V/underlay-loss-1pct.json"
 lost=$(iperf -u -b 20M -l 1200 -t 4 | jq '.end.sum.lost_percent')
-echo "loss 1%: UDP lost $lost%"
-awk -v l="$lost" 'BEGIN { exit !(l >= 0.4 && l <= 2.0) }' || fail "UDP loss $lost% not near 1%"
-ok "1% underlay loss shows as $lost% UDP loss"
+echo "loss 1%: UDP lost $lost% (without the knob: $control%)"
+if awk -v c="$control" 'BEGIN { exit !(c <= 0.3) }'; then
+	awk -v l="$lost" 'BEGIN { exit !(l >= 0.4 && l <= 2.0) }' || fail "UDP loss $lost% not near 1%"
+	ok "1% underlay loss shows as $lost% UDP loss"
+else
+	echo "note: the machine itself lost $control% of the same UDP without the knob; the 1% check is skipped"
+	awk -v l="$lost" 'BEGIN { exit !(l >= 0.4) }' || fail "UDP loss $lost% below the knob's 1%"
+fi
 down
 
 # 3. PMTU black hole: small pings pass, DF pings above the tunnel MTU get no

@@ -3,7 +3,7 @@
 # (and "host" ones: each guest is a machine), reads them back and reverts.
 # A tbf cap on the gateways' underlay must cap tcp-single; a knob the guest
 # guest lacks (CPU 1 with one vCPU) must skip its variant with the reason, the
-# others still run.
+# others still run (a skipped variant is no failure: exit 0).
 . "$WGB_TOP/tests/e2e/lib.sh"
 . "$WGB_TOP/tests/e2e/vm_lib.sh"
 . "$WGB_TOP/tests/e2e/vms_lib.sh"
@@ -18,7 +18,7 @@ cat > "$WORK/cpu1.json" <<'J'
 J
 out="$WORK/res"
 # shellcheck disable=SC2086
-expect_exit 1 "$WGBENCH" run --backend vms $VMS_OPTS --kernel-deb "$DEB" --prefix "$PFX" \
+expect_exit 0 "$WGBENCH" run --backend vms $VMS_OPTS --kernel-deb "$DEB" --prefix "$PFX" \
 	--variant "$WGB_TOP/scenarios/variants/baseline.json" --variant "$WORK/cap.json" --variant "$WORK/cpu1.json" \
 	--scenario tcp-single --duration 3 --repeat 1 --no-warmup --quiet --out "$out"
 jq -e '[.runs[] | select(.variant == "cap-3mbit")][0] | .ok and .throughput_bps < 3.3e6' "$out/results.json" >/dev/null \

@@ -13,9 +13,11 @@
  * the failure path of a duplicate name, destroy, power off. Every check
  * prints one line; the last line is "TUN-KERNEL-GUEST: PASS" or "...: FAIL".
  */
+#include "netns.h"
 #include "node.h"
 #include "tun.h"
 #include "tun_impl.h"
+#include "../guest/modules.h"
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -56,37 +58,11 @@ static void mount_fs(void)
 	mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
 }
 
-/* Load every module in /mods, retrying until no more progress (dependencies). */
 static void load_modules(void)
 {
-	bool progress = true;
-	int loaded = 0;
+	int loaded, left;
 
-	while (progress) {
-		DIR *d = opendir("/mods");
-		struct dirent *e;
-
-		progress = false;
-		while (d && (e = readdir(d))) {
-			char p[300];
-			int fd;
-
-			if (!strstr(e->d_name, ".ko"))
-				continue;
-			snprintf(p, sizeof(p), "/mods/%s", e->d_name);
-			fd = open(p, O_RDONLY | O_CLOEXEC);
-			if (fd < 0)
-				continue;
-			if (syscall(SYS_finit_module, fd, "", 0) == 0) {
-				unlink(p);
-				progress = true;
-				loaded++;
-			}
-			close(fd);
-		}
-		if (d)
-			closedir(d);
-	}
+	guest_load_modules("/mods", &loaded, &left);
 	printf("loaded %d modules\n", loaded);
 }
 
@@ -112,7 +88,7 @@ static int if_up_addr(int ns, const char *ifname, const char *addr)
 	struct sockaddr_in *sa = (struct sockaddr_in *)&ifr.ifr_addr;
 	int fd, ret = 0;
 
-	if (node_enter(ns_path[ns]) < 0)
+	if (netns_join(ns_path[ns]) < 0)
 		return -1;
 	fd = socket(AF_INET, SOCK_DGRAM, 0);
 	memset(&ifr, 0, sizeof(ifr));

@@ -22,13 +22,14 @@ for m in $(awk -F': *' '$1 ~ /\/wireguard\.ko$/ { print $1 " " $2 }' "$work/root
 	cp "$work/root/lib/modules/$rel/$m" "$work/initrd/mods/"
 done
 
-pk="libnl-3.0 libnl-route-3.0 libnl-genl-3.0 libsodium"
-cc -static -O1 -g -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -D_GNU_SOURCE \
-	-I"$top/harness" -I"$top/topo" $(pkg-config --cflags $pk) \
-	-o "$work/initrd/init" "$top/tests/tools/tun_kernel_guest.c" \
-	"$top/topo/tun_kernel.c" "$top/topo/tun.c" "$top/topo/tun_wggo.c" "$top/topo/tun_none.c" \
-	"$top/topo/node.c" "$top/harness/util.c" \
-	-l:libnl-genl-3.a -l:libnl-route-3.a -l:libnl-3.a -l:libsodium.a -lpthread -lm
+# /init is the tool linked static with the testbed layer's objects (lib/ and
+# topo/, which include only from each other) of the plain build
+make -C "$top" -s wgbench
+pk="libnl-3.0 libnl-route-3.0 libnl-genl-3.0 libsodium json-c"
+cc -static -O1 -g -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
+	-I"$top/lib" -I"$top/topo" $(pkg-config --cflags $pk) \
+	-o "$work/initrd/init" "$top/tests/tools/tun_kernel_guest.c" "$top"/build/lib/*.o "$top"/build/topo/*.o \
+	-l:libnl-genl-3.a -l:libnl-route-3.a -l:libnl-3.a -l:libsodium.a -l:libjson-c.a -lpthread -lm
 (cd "$work/initrd" && find . | cpio -o -H newc --quiet) > "$work/initrd.cpio"
 
 timeout 300 qemu-system-x86_64 -machine q35,accel=tcg -cpu qemu64,+rdrand -m 512 -smp 1 \

@@ -1,0 +1,210 @@
+/* agent_node_traffic.c — the node agent's traffic commands (agent_node.h):
+ * ping (a path works before anything is measured), one-off iperf3 servers
+ * and the clients through libiperf (traffic.h), each pinned as the applied
+ * variant's cpus knob asks for this node. */
+#include "agent_node_impl.h"
+#include "stop.h"
+#include "traffic.h"
+#include "util.h"
+#include "knob.h"
+#include "variant.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <json-c/json.h>
+#include <netinet/ip_icmp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* While the clients run (seconds to minutes) nobody reads the channel: a
+ * thread watches it, and the controller's end (its session closed) stops
+ * the clients as a SIGTERM would, so the agent tears down at once. It only
+ * polls (no allocation: forks may happen meanwhile). */
+struct watch {
+	int fd;
+	volatile sig_atomic_t done;
+	pthread_t thread;
+	bool started;
+};
+
+static void *watch_channel(void *arg)
+{
+	struct watch *w = arg;
+
+	while (!w->done) {
+		struct pollfd p = { .fd = w->fd, .events = POLLRDHUP };
+
+		if (poll(&p, 1, 100) > 0 && (p.revents & (POLLHUP | POLLRDHUP | POLLERR))) {
+			kill(getpid(), SIGTERM);
+			break;
+		}
+	}
+	return NULL;
+}
+
+static void watch_start(const struct node_agent *a, struct watch *w)
+{
+	w->fd = a->rfd;
+	w->done = 0;
+	w->started = a->stdio && pthread_create(&w->thread, NULL, watch_channel, w) == 0;
+}
+
+static void watch_stop(struct watch *w)
+{
+	w->done = 1;
+	if (w->started)
+		pthread_join(w->thread, NULL);
+}
+
+/* A guest never stops on its own (it powers off); a host's agent stops on
+ * SIGTERM (`wgbench cleanup --hosts`). */
+static const volatile sig_atomic_t *stop_of(const struct node_agent *a)
+{
+	static const volatile sig_atomic_t never;
+
+	return a->stdio ? stop_flag() : &never;
+}
+
+static uint16_t icmp_sum(const void *p, size_t n)
+{
+	const uint16_t *w = p;
+	uint32_t s = 0;
+
+	for (; n > 1; n -= 2)
+		s += *w++;
+	if (n)
+		s += *(const uint8_t *)w;
+	s = (s >> 16) + (s & 0xffff);
+	s += s >> 16;
+	return (uint16_t)~s;
+}
+
+/* One echo a second until a reply or the timeout (the first packets may
+ * wait for the WireGuard handshake). */
+void agent_node_ping(struct node_agent *a, char **w, size_t n)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET };
+	double t0 = util_now_mono(), timeout = n > 2 ? atof(w[2]) : 10, sent = 0;
+	uint16_t seq = 0;
+	int s;
+
+	if (n < 2 || inet_pton(AF_INET, w[1], &to.sin_addr) != 1) {
+		agent_node_fail(a, "ping: bad address");
+		return;
+	}
+	s = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP);
+	if (s < 0) {
+		agent_node_fail(a, "ping: socket: %s", strerror(errno));
+		return;
+	}
+	while (util_now_mono() - t0 < timeout) {
+		struct pollfd p = { .fd = s, .events = POLLIN };
+		char in[1500];
+		ssize_t r;
+
+		if (util_now_mono() - sent >= 1) {
+			struct icmphdr h = { .type = ICMP_ECHO };
+
+			h.un.echo.id = htons(0x7767);
+			h.un.echo.sequence = htons(++seq);
+			h.checksum = icmp_sum(&h, sizeof(h));
+			sent = util_now_mono();
+			sendto(s, &h, sizeof(h), 0, (struct sockaddr *)&to, sizeof(to));
+		}
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		r = recv(s, in, sizeof(in), 0);
+		if (r >= 28) {
+			struct icmphdr *h = (struct icmphdr *)(in + (in[0] & 0xf) * 4);
+
+			if (h->type == ICMP_ECHOREPLY && h->un.echo.id == htons(0x7767) &&
+			    !memcmp(in + 12, &to.sin_addr, 4)) {
+				close(s);
+				agent_node_reply(a, NULL, "%.1f", (util_now_mono() - sent) * 1e3);
+				return;
+			}
+		}
+	}
+	close(s);
+	agent_node_fail(a, "%s: no answer to ping within %.0f s", w[1], timeout);
+}
+
+void agent_node_serve_cmd(struct node_agent *a, char **w, size_t n)
+{
+	int cpus[KNOB_MAX_CPUS];
+	struct traffic_test t = { .server_cpus = cpus };
+	struct traffic_flow f[AGENT_MAX_FLOWS];
+	char *why = NULL;
+	size_t nf;
+	int r;
+
+	traffic_serve_end(a->servers, a->n_servers, 0);
+	a->n_servers = 0;
+	if (n < 3 || agent_node_parse_flows(w + 2, n - 2, f, &nf)) {
+		agent_node_fail(a, "serve: bad arguments");
+		return;
+	}
+	t.udp = atoi(w[1]) != 0;
+	t.n_server_cpus = variant_node_cpus(a->applied, a->node, cpus, KNOB_MAX_CPUS);
+	r = traffic_serve(&t, f, nf, stop_of(a), a->servers, &why);
+	if (r) {
+		agent_node_fail(a, "%s", why ? why : strerror(-r));
+		free(why);
+		return;
+	}
+	a->n_servers = nf;
+	agent_node_reply(a, NULL, NULL);
+}
+
+void agent_node_serve_end(struct node_agent *a, char **w, size_t n)
+{
+	traffic_serve_end(a->servers, a->n_servers, n > 1 ? atof(w[1]) : 5);
+	a->n_servers = 0;
+	agent_node_reply(a, NULL, NULL);
+}
+
+void agent_node_client(struct node_agent *a, char **w, size_t n)
+{
+	int cpus[KNOB_MAX_CPUS];
+	struct traffic_flow f[AGENT_MAX_FLOWS];
+	struct traffic_flow_result res[AGENT_MAX_FLOWS];
+	struct traffic_test t = { .servers_elsewhere = true, .client_cpus = cpus };
+	struct watch watch;
+	struct json_object *doc, *flows;
+	double t_clients = 0, timeout;
+	size_t nf, i;
+	int r;
+
+	if (agent_node_parse_client(w, n, &t, &timeout, f, &nf)) {
+		agent_node_fail(a, "client: bad arguments");
+		return;
+	}
+	t.n_client_cpus = variant_node_cpus(a->applied, a->node, cpus, KNOB_MAX_CPUS);
+	memset(res, 0, sizeof(res));
+	watch_start(a, &watch);
+	r = traffic_run(&t, f, nf, timeout, stop_of(a), res, &t_clients);
+	watch_stop(&watch);
+	doc = json_object_new_object();
+	/* on this node's clock: the controller knows the offset */
+	json_object_object_add(doc, "t_clients", json_object_new_double(t_clients));
+	json_object_object_add(doc, "ret", json_object_new_int(r));
+	flows = json_object_new_array();
+	for (i = 0; i < nf; i++) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "json", res[i].json ? json_object_new_string(res[i].json) : NULL);
+		json_object_object_add(o, "error", res[i].error ? json_object_new_string(res[i].error) : NULL);
+		json_object_object_add(o, "processes", traffic_procs_json(&res[i]));
+		json_object_array_add(flows, o);
+		traffic_flow_result_clear(&res[i]);
+	}
+	json_object_object_add(doc, "flows", flows);
+	agent_node_reply(a, json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN), NULL);
+	json_object_put(doc);
+}
