@@ -294,9 +294,10 @@ static int hb_fits(void *st, unsigned int tunnels, const char *who)
 	return -EINVAL;
 }
 
-static const char *hb_drain_addr(void *st, unsigned int k)
+/* IPv4 only so far (opts.c check_family). */
+static const char *hb_drain_addr(void *st, unsigned int k, int af)
 {
-	return k < B(st)->tunnels ? B(st)->drain[k] : NULL;
+	return af == AF_INET && k < B(st)->tunnels ? B(st)->drain[k] : NULL;
 }
 
 static const struct topo *hb_topo(void *st)

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 /* The namespace this process runs in, as a path a forked child (the knob
  * layer's sysfs and procfs work) resolves to the same namespace. */
@@ -85,12 +86,13 @@ static unsigned int lb_tunnels(void *st)
 	return b->up ? 1 : 0;
 }
 
-static const char *lb_drain_addr(void *st, unsigned int k)
+/* --peer is IPv4 only so far (live.c). */
+static const char *lb_drain_addr(void *st, unsigned int k, int af)
 {
 	struct live_bed *b = st;
 
 	(void)k;
-	return b->up ? b->o->peer : NULL;
+	return b->up && af == AF_INET ? b->o->peer : NULL;
 }
 
 static const struct topo *lb_topo(void *st)

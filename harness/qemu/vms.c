@@ -283,9 +283,10 @@ static int vb_fits(void *st, unsigned int tunnels, const char *who)
 	return 0;   /* vms_setup() refuses a second count within one bed */
 }
 
-static const char *vb_drain_addr(void *st, unsigned int k)
+/* IPv4 only so far (opts.c check_family). */
+static const char *vb_drain_addr(void *st, unsigned int k, int af)
 {
-	return vb_tunnels(st) && k < vb_tunnels(st) ? H(st)->drain[k] : NULL;
+	return af == AF_INET && vb_tunnels(st) && k < vb_tunnels(st) ? H(st)->drain[k] : NULL;
 }
 
 static const struct topo *vb_topo(void *st)

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 
 struct bed {
 	const struct bed_ops *ops;
@@ -68,9 +69,16 @@ unsigned int bed_tunnels(struct bed *b)
 	return b->ops->tunnels(b->st);
 }
 
-const char *bed_drain_addr(struct bed *b, unsigned int k)
+const char *bed_drain_addr(struct bed *b, unsigned int k, int af)
 {
-	return b->ops->drain_addr(b->st, k);
+	return b->ops->drain_addr(b->st, k, af);
+}
+
+const char *bed_drain_addr_any(struct bed *b, unsigned int k)
+{
+	const char *a = bed_drain_addr(b, k, AF_INET);
+
+	return a ? a : bed_drain_addr(b, k, AF_INET6);
 }
 
 const struct topo *bed_topo(struct bed *b)

@@ -47,7 +47,10 @@ struct bed_ops {
 	int (*up)(void *st, unsigned int tunnels);
 	void (*down)(void *st);
 	unsigned int (*tunnels)(void *st);          /* 0: down */
-	const char *(*drain_addr)(void *st, unsigned int k);
+	/* Tunnel k's drain address in family af (AF_INET, AF_INET6); NULL when
+	 * down or the traffic inside the tunnel has no such family. Both
+	 * families: --inner dual (bed_measure.c alternates them). */
+	const char *(*drain_addr)(void *st, unsigned int k, int af);
 	/* The nodes as namespaces of this machine, for probes that enter them
 	 * (doctor); NULL where the nodes are elsewhere. Read-only. */
 	const struct topo *(*topo)(void *st);
@@ -92,7 +95,10 @@ int bed_fits(struct bed *b, unsigned int tunnels, const char *who);
 int bed_up(struct bed *b, unsigned int tunnels);
 void bed_down(struct bed *b);
 unsigned int bed_tunnels(struct bed *b);
-const char *bed_drain_addr(struct bed *b, unsigned int k);
+const char *bed_drain_addr(struct bed *b, unsigned int k, int af);
+/* Tunnel k's drain address in the traffic's first family (IPv4 unless
+ * --inner 6); NULL when down. */
+const char *bed_drain_addr_any(struct bed *b, unsigned int k);
 const struct topo *bed_topo(struct bed *b);
 /* /run/netns/... of a node; -ENOTSUP where the nodes are not namespaces here. */
 int bed_netns_path(struct bed *b, enum topo_node_id n, char *buf, size_t len);

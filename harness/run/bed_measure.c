@@ -55,11 +55,11 @@ static void sum_flows(struct bed_measure *m, bool udp)
  * other round of flows in IPv6, so both families share each tunnel. */
 static const char *flow_addr(struct bed *b, unsigned int i, unsigned int tunnels)
 {
-	const struct topo *t = bed_topo(b);
+	const char *v6 = bed_drain_addr(b, i % tunnels, AF_INET6);
 
-	if (t && topo_inner(t) == TOPO_FAM_DUAL && (i / tunnels) % 2)
-		return topo_drain_addr_af(t, i % tunnels, AF_INET6);
-	return bed_drain_addr(b, i % tunnels);
+	if (v6 && (i / tunnels) % 2)
+		return v6;
+	return bed_drain_addr_any(b, i % tunnels);
 }
 
 static int fill_specs(struct bed *b, const struct bed_measure_spec *sp, struct bed_measure *m)

@@ -121,11 +121,11 @@ static unsigned int nb_tunnels(void *st)
 	return topo_tunnels(b->topo);
 }
 
-static const char *nb_drain_addr(void *st, unsigned int k)
+static const char *nb_drain_addr(void *st, unsigned int k, int af)
 {
 	struct netns_bed *b = st;
 
-	return nb_tunnels(b) ? topo_drain_addr(b->topo, k) : NULL;
+	return nb_tunnels(b) ? topo_drain_addr_af(b->topo, k, af) : NULL;
 }
 
 static const struct topo *nb_topo(void *st)

@@ -65,11 +65,11 @@ void bed_probe_free(struct bed_probe *p)
 
 /* --inner dual: the probe in IPv6 beside the flows' IPv4 (bed_measure.c),
  * so both families cross the same tunnel at once. */
-static const char *probe_target(struct bed *b, const struct topo *t)
+static const char *probe_target(struct bed *b)
 {
-	if (t && topo_inner(t) == TOPO_FAM_DUAL && topo_drain_addr_af(t, 0, AF_INET6))
-		return topo_drain_addr_af(t, 0, AF_INET6);
-	return bed_drain_addr(b, 0);
+	const char *v6 = bed_drain_addr(b, 0, AF_INET6);
+
+	return v6 ? v6 : bed_drain_addr_any(b, 0);
 }
 
 /* gw2's underlay address in the family tunnel 0 runs over. */
@@ -105,7 +105,7 @@ int bed_probe_start(struct bed *b, double interval, struct bed_probe **out)
 	if (!p)
 		return -ENOMEM;
 	p->t_start = util_now_mono();
-	ret = path_start(b, NODE_SOURCE, NODE_DRAIN, probe_target(b, t), &o, &p->tunnel);
+	ret = path_start(b, NODE_SOURCE, NODE_DRAIN, probe_target(b), &o, &p->tunnel);
 	if (!ret && !underlay_target(t, ul, sizeof(ul)))
 		ret = path_start(b, NODE_GW1, NODE_GW2, ul, &o, &p->underlay);
 	if (ret) {
