@@ -12,10 +12,12 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <json-c/json.h>
+#include <netinet/icmp6.h>
 #include <netinet/ip_icmp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,50 +87,94 @@ static uint16_t icmp_sum(const void *p, size_t n)
 	return (uint16_t)~s;
 }
 
-/* One echo a second until a reply or the timeout (the first packets may
- * wait for the WireGuard handshake). */
+#define PING_ID 0x7767
+
+/* An echo request in the address's family; the kernel fills in an ICMPv6
+ * checksum itself (RFC 3542 §3.1). */
+static void ping_send(int s, const struct sockaddr_storage *to, uint16_t seq)
+{
+	socklen_t tl = to->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+
+	if (to->ss_family == AF_INET6) {
+		struct icmp6_hdr h = { .icmp6_type = ICMP6_ECHO_REQUEST };
+
+		h.icmp6_id = htons(PING_ID);
+		h.icmp6_seq = htons(seq);
+		sendto(s, &h, sizeof(h), 0, (const struct sockaddr *)to, tl);
+	} else {
+		struct icmphdr h = { .type = ICMP_ECHO };
+
+		h.un.echo.id = htons(PING_ID);
+		h.un.echo.sequence = htons(seq);
+		h.checksum = icmp_sum(&h, sizeof(h));
+		sendto(s, &h, sizeof(h), 0, (const struct sockaddr *)to, tl);
+	}
+}
+
+/* Is what a raw socket read our echo's reply from `to`? An IPv4 read has
+ * the IP header first, an IPv6 one only the ICMPv6 message. */
+static bool ping_is_reply(const struct sockaddr_storage *to, const struct sockaddr_storage *from,
+			  const char *in, ssize_t r)
+{
+	if (to->ss_family == AF_INET6) {
+		const struct icmp6_hdr *h = (const struct icmp6_hdr *)in;
+
+		return r >= (ssize_t)sizeof(*h) && h->icmp6_type == ICMP6_ECHO_REPLY &&
+		       h->icmp6_id == htons(PING_ID) && from->ss_family == AF_INET6 &&
+		       !memcmp(&((const struct sockaddr_in6 *)from)->sin6_addr,
+			       &((const struct sockaddr_in6 *)to)->sin6_addr, sizeof(struct in6_addr));
+	}
+	if (r >= 28) {
+		const struct icmphdr *h = (const struct icmphdr *)(in + (in[0] & 0xf) * 4);
+
+		return h->type == ICMP_ECHOREPLY && h->un.echo.id == htons(PING_ID) &&
+		       !memcmp(in + 12, &((const struct sockaddr_in *)to)->sin_addr, 4);
+	}
+	return false;
+}
+
+/* "ping ADDR [TIMEOUT]", ADDR IPv4 or IPv6: one echo a second until a
+ * reply or the timeout (the first packets may wait for the WireGuard
+ * handshake). */
 void agent_node_ping(struct node_agent *a, char **w, size_t n)
 {
-	struct sockaddr_in to = { .sin_family = AF_INET };
+	struct sockaddr_storage to = { 0 };
 	double t0 = util_now_mono(), timeout = n > 2 ? atof(w[2]) : 10, sent = 0;
 	uint16_t seq = 0;
 	int s;
 
-	if (n < 2 || inet_pton(AF_INET, w[1], &to.sin_addr) != 1) {
+	if (n >= 2 && inet_pton(AF_INET, w[1], &((struct sockaddr_in *)&to)->sin_addr) == 1)
+		to.ss_family = AF_INET;
+	else if (n >= 2 && inet_pton(AF_INET6, w[1], &((struct sockaddr_in6 *)&to)->sin6_addr) == 1)
+		to.ss_family = AF_INET6;
+	else {
 		agent_node_fail(a, "ping: bad address");
 		return;
 	}
-	s = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP);
+	s = socket(to.ss_family, SOCK_RAW | SOCK_CLOEXEC,
+		   to.ss_family == AF_INET6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP);
 	if (s < 0) {
 		agent_node_fail(a, "ping: socket: %s", strerror(errno));
 		return;
 	}
 	while (util_now_mono() - t0 < timeout) {
 		struct pollfd p = { .fd = s, .events = POLLIN };
+		struct sockaddr_storage from;
+		socklen_t fl = sizeof(from);
 		char in[1500];
 		ssize_t r;
 
 		if (util_now_mono() - sent >= 1) {
-			struct icmphdr h = { .type = ICMP_ECHO };
-
-			h.un.echo.id = htons(0x7767);
-			h.un.echo.sequence = htons(++seq);
-			h.checksum = icmp_sum(&h, sizeof(h));
+			ping_send(s, &to, ++seq);
 			sent = util_now_mono();
-			sendto(s, &h, sizeof(h), 0, (struct sockaddr *)&to, sizeof(to));
 		}
 		if (poll(&p, 1, 100) <= 0)
 			continue;
-		r = recv(s, in, sizeof(in), 0);
-		if (r >= 28) {
-			struct icmphdr *h = (struct icmphdr *)(in + (in[0] & 0xf) * 4);
-
-			if (h->type == ICMP_ECHOREPLY && h->un.echo.id == htons(0x7767) &&
-			    !memcmp(in + 12, &to.sin_addr, 4)) {
-				close(s);
-				agent_node_reply(a, NULL, "%.1f", (util_now_mono() - sent) * 1e3);
-				return;
-			}
+		r = recvfrom(s, in, sizeof(in), 0, (struct sockaddr *)&from, &fl);
+		if (ping_is_reply(&to, &from, in, r)) {
+			close(s);
+			agent_node_reply(a, NULL, "%.1f", (util_now_mono() - sent) * 1e3);
+			return;
 		}
 	}
 	close(s);
