@@ -32,6 +32,9 @@ struct topo_node_cfg {
 	char prefix[TOPO_PREFIX_MAX + 1];
 	unsigned int tunnels;
 	bool wg;                                  /* kernel WireGuard, else plain routing */
+	/* TOPO_FAM_* of the underlay and of the traffic inside (0: IPv4), as
+	 * --ip and --inner; the setup and the view use the plan of topo_plan.h. */
+	unsigned int ip, inner;
 	/* The view only (a --backend hosts machine): its devices for the lan and
 	 * the underlay ("": the plan's names), the tunnel's implementation
 	 * (TUN_AUTO: kernel when wg), the testbed's shape. */
