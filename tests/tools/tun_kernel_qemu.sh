@@ -26,7 +26,7 @@ done
 # topo/, which include only from each other) of the plain build
 make -C "$top" -s wgbench
 pk="libnl-3.0 libnl-route-3.0 libnl-genl-3.0 libsodium json-c"
-cc -static -O1 -g -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
+cc -static -O1 -g -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -D_GNU_SOURCE \
 	-I"$top/lib" -I"$top/topo" $(pkg-config --cflags $pk) \
 	-o "$work/initrd/init" "$top/tests/tools/tun_kernel_guest.c" "$top"/build/lib/*.o "$top"/build/topo/*.o \
 	-l:libnl-genl-3.a -l:libnl-route-3.a -l:libnl-3.a -l:libsodium.a -l:libjson-c.a -lpthread -lm
