@@ -1,6 +1,7 @@
 /* util.c — see util.h. */
 #include "util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -170,6 +171,42 @@ int util_mkdir_p(const char *path, unsigned int mode)
 	}
 	if (mkdir(buf, mode) < 0 && errno != EEXIST)
 		return -errno;
+	return 0;
+}
+
+int util_dir_stems(const char *dir, const char *suffix, size_t max_stem, char ***stems, size_t *n)
+{
+	size_t cnt = 0, cap = 0, len, sl = strlen(suffix);
+	char **list = NULL;
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	int ret = 0;
+
+	*stems = NULL;
+	*n = 0;
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d))) {
+		len = strlen(de->d_name);
+		if (len <= sl || strcmp(de->d_name + len - sl, suffix) || len - sl > max_stem)
+			continue;
+		if ((ret = util_grow(&list, &cap, cnt + 1, sizeof(*list))))
+			break;
+		if (!(list[cnt] = strndup(de->d_name, len - sl))) {
+			ret = -ENOMEM;
+			break;
+		}
+		cnt++;
+	}
+	closedir(d);
+	if (ret) {
+		while (cnt)
+			free(list[--cnt]);
+		free(list);
+		return ret;
+	}
+	*stems = list;
+	*n = cnt;
 	return 0;
 }
 

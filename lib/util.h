@@ -26,6 +26,10 @@ int util_write_file_atomic(const char *path, const void *buf, size_t len);
 int util_write_str(const char *path, const char *value);
 /* mkdir -p */
 int util_mkdir_p(const char *path, unsigned int mode);
+/* The names in dir that end in suffix, without it, each 1 to max_stem
+ * bytes long (others are skipped), malloc'd: *stems[i] and *stems are the
+ * caller's to free. A missing dir is an empty list. */
+int util_dir_stems(const char *dir, const char *suffix, size_t max_stem, char ***stems, size_t *n);
 
 /* Strict decimal parsing: the whole string, within [min, max]. */
 int util_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);

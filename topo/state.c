@@ -3,7 +3,6 @@
 #include "topo_plan.h"
 #include "util.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
@@ -357,45 +356,7 @@ int state_mark_get(const char *prefix, char **what)
 
 int state_list(char ***prefixes, size_t *n)
 {
-	static const char suffix[] = "state.json";
-	size_t cnt = 0, cap = 0, len;
-	char **list = NULL;
-	struct dirent *de;
-	DIR *d;
-	int ret = 0;
-
-	*prefixes = NULL;
-	*n = 0;
-	d = opendir(STATE_DIR);
-	if (!d)
-		return errno == ENOENT ? 0 : -errno;
-	while ((de = readdir(d))) {
-		len = strlen(de->d_name);
-		if (len <= sizeof(suffix) - 1 || strcmp(de->d_name + len - (sizeof(suffix) - 1), suffix))
-			continue;
-		if (len - (sizeof(suffix) - 1) > TOPO_PREFIX_MAX)
-			continue;
-		if (util_grow(&list, &cap, cnt + 1, sizeof(*list))) {
-			ret = -ENOMEM;
-			break;
-		}
-		list[cnt] = strndup(de->d_name, len - (sizeof(suffix) - 1));
-		if (!list[cnt]) {
-			ret = -ENOMEM;
-			break;
-		}
-		cnt++;
-	}
-	closedir(d);
-	if (ret) {
-		while (cnt)
-			free(list[--cnt]);
-		free(list);
-		return ret;
-	}
-	*prefixes = list;
-	*n = cnt;
-	return 0;
+	return util_dir_stems(STATE_DIR, "state.json", TOPO_PREFIX_MAX, prefixes, n);
 }
 
 int state_lock(const char *prefix, double wait, int *fd)

@@ -12,7 +12,6 @@
 #include "knob.h"
 #include "util.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <json-c/json.h>
 #include <stdlib.h>
@@ -21,6 +20,8 @@
 #include <unistd.h>
 
 #define HOST_DIR "/run/wgbench"
+/* The longest prefix a host-knob file may have (a name under IFNAMSIZ). */
+#define HOST_PREFIX_MAX 15
 
 static int host_path(const char *prefix, char *buf, size_t len)
 {
@@ -284,40 +285,7 @@ static int revert_rec(const char *prefix, struct json_object *rec, bool quiet)
 
 int knob_host_prefixes(char ***prefixes, size_t *n)
 {
-	static const char suffix[] = "host.json";
-	char **list = NULL;
-	size_t cnt = 0, cap = 0, len;
-	struct dirent *de;
-	DIR *d = opendir(HOST_DIR);
-	int ret = 0;
-
-	*prefixes = NULL;
-	*n = 0;
-	if (!d)
-		return errno == ENOENT ? 0 : -errno;
-	while ((de = readdir(d))) {
-		len = strlen(de->d_name);
-		if (len <= sizeof(suffix) - 1 || strcmp(de->d_name + len - (sizeof(suffix) - 1), suffix) ||
-		    len - (sizeof(suffix) - 1) >= 16)
-			continue;
-		if ((ret = util_grow(&list, &cap, cnt + 1, sizeof(*list))))
-			break;
-		if (!(list[cnt] = strndup(de->d_name, len - (sizeof(suffix) - 1)))) {
-			ret = -ENOMEM;
-			break;
-		}
-		cnt++;
-	}
-	closedir(d);
-	if (ret) {
-		while (cnt)
-			free(list[--cnt]);
-		free(list);
-		return ret;
-	}
-	*prefixes = list;
-	*n = cnt;
-	return 0;
+	return util_dir_stems(HOST_DIR, "host.json", HOST_PREFIX_MAX, prefixes, n);
 }
 
 int knob_host_restore(const char *prefix, bool quiet)

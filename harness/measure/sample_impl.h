@@ -147,6 +147,11 @@ void sample_timeline_row(struct sampler *s, const struct snap *prev, const struc
 int sample_summarise(const struct sampler *s, double w0, double w1,
 		     struct json_object **cpu, struct json_object **drops);
 
+/* A column's counter width (32 or 64 bits: where it wraps), and whether it
+ * is a gauge (a level, not a count: the window keeps its maximum). */
+unsigned int sample_col_bits(const struct sampler *s, size_t col);
+bool sample_col_gauge(const struct sampler *s, size_t col);
+
 /* sample_wg.c */
 int sample_wg_open(struct sampler *s, int node, const char *node_name, const char *netns_path,
 		   const char *ifname);

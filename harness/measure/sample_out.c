@@ -20,14 +20,14 @@ static const struct { const char *name; int field; } cpu_out[] = {
 
 static const char *const softnet_names[3] = { "processed", "dropped", "squeezed" };
 
-static unsigned int col_bits(const struct sampler *s, size_t col)
+unsigned int sample_col_bits(const struct sampler *s, size_t col)
 {
 	if (col < s->sirq_base || (col >= s->link_base && col < s->q_base) || col >= s->kv_base)
 		return 64;
 	return 32;
 }
 
-static int is_gauge(const struct sampler *s, size_t col)
+bool sample_col_gauge(const struct sampler *s, size_t col)
 {
 	size_t k;
 
@@ -43,7 +43,7 @@ static int delta(const struct sampler *s, const struct snap *a, const struct sna
 {
 	if (!a->ok[col] || !b->ok[col])
 		return -ENOENT;
-	return sample_proc_delta(a->v[col], b->v[col], col_bits(s, col), d);
+	return sample_proc_delta(a->v[col], b->v[col], sample_col_bits(s, col), d);
 }
 
 static void qdisc_parent(const struct sqd *d, char *buf, size_t len)
@@ -102,7 +102,7 @@ static void put_count(FILE *f, const struct sampler *s, const struct snap *a, co
 {
 	uint64_t d;
 
-	if (is_gauge(s, col)) {
+	if (sample_col_gauge(s, col)) {
 		if (b->ok[col])
 			fprintf(f, ",%llu", (unsigned long long)b->v[col]);
 		else

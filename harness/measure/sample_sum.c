@@ -27,25 +27,6 @@ struct acc {
 	size_t intervals;
 };
 
-static unsigned int bits_of(const struct sampler *s, size_t col)
-{
-	if (col < s->sirq_base || (col >= s->link_base && col < s->q_base) || col >= s->kv_base)
-		return 64;
-	return 32;
-}
-
-static int gauge(const struct sampler *s, size_t col)
-{
-	size_t k;
-
-	if (sample_wg_gauge(s, col))
-		return 1;
-	if (col < s->q_base || col >= s->kv_base)
-		return 0;
-	k = (col - s->q_base) % SAMPLE_LINK_Q_NSTATS;
-	return k == SAMPLE_LINK_Q_BACKLOG || k == SAMPLE_LINK_Q_QLEN;
-}
-
 static int accumulate(const struct sampler *s, double w0, double w1, struct acc *a)
 {
 	size_t i, c;
@@ -68,14 +49,14 @@ static int accumulate(const struct sampler *s, double w0, double w1, struct acc 
 		for (c = 0; c < s->ncol; c++) {
 			uint64_t d;
 
-			if (gauge(s, c)) {
+			if (sample_col_gauge(s, c)) {
 				if (q->ok[c] && (double)q->v[c] > a->gmax[c])
 					a->gmax[c] = (double)q->v[c];
 				if (q->ok[c])
 					a->seen[c] = 1;
 				continue;
 			}
-			if (!p->ok[c] || !q->ok[c] || sample_proc_delta(p->v[c], q->v[c], bits_of(s, c), &d)) {
+			if (!p->ok[c] || !q->ok[c] || sample_proc_delta(p->v[c], q->v[c], sample_col_bits(s, c), &d)) {
 				a->gap[c] = 1;
 				continue;
 			}
