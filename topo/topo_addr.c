@@ -35,10 +35,10 @@ void topo_set_addrs(struct topo *t, bool tunnel)
 		inet_ntop(AF_INET6, &a6, t->source_addr[1], sizeof(t->source_addr[1]));
 }
 
-int topo_add_addr(struct topo *t, enum topo_node_id n, enum topo_link_role r, unsigned int k,
-		    const char *ifname)
+int topo_addr_add(struct nlx *nl, unsigned int fam, enum topo_node_id n, enum topo_link_role r,
+		  unsigned int k, const char *ifname)
 {
-	unsigned int fam = r == LINK_UNDERLAY ? t->cfg.ip : t->cfg.inner, plen;
+	unsigned int plen;
 	struct in6_addr a6;
 	struct in_addr a;
 	int ret = 0;
@@ -46,12 +46,18 @@ int topo_add_addr(struct topo *t, enum topo_node_id n, enum topo_link_role r, un
 	if (fam & TOPO_FAM_4) {
 		ret = topo_plan_addr(n, r, k, &a, &plen);
 		if (!ret)
-			ret = nlx_addr_add(t->node[n].nl, ifname, a, plen);
+			ret = nlx_addr_add(nl, ifname, a, plen);
 	}
 	if (!ret && (fam & TOPO_FAM_6)) {
 		ret = topo_plan_addr6(n, r, k, &a6, &plen);
 		if (!ret)
-			ret = nlx_addr_add_ip(t->node[n].nl, ifname, AF_INET6, &a6, plen);
+			ret = nlx_addr_add_ip(nl, ifname, AF_INET6, &a6, plen);
 	}
 	return ret;
+}
+
+int topo_add_addr(struct topo *t, enum topo_node_id n, enum topo_link_role r, unsigned int k,
+		    const char *ifname)
+{
+	return topo_addr_add(t->node[n].nl, r == LINK_UNDERLAY ? t->cfg.ip : t->cfg.inner, n, r, k, ifname);
 }

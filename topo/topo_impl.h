@@ -55,6 +55,10 @@ void topo_set_addrs(struct topo *t, bool tunnel);
  * family that link carries (the underlay --ip's, the others --inner's). */
 int topo_add_addr(struct topo *t, enum topo_node_id n, enum topo_link_role r, unsigned int k,
 		  const char *ifname);
+/* The same on route socket nl in the families fam (enum topo_family): what
+ * a --backend vms guest adds for itself (topo_node.c). */
+int topo_addr_add(struct nlx *nl, unsigned int fam, enum topo_node_id n, enum topo_link_role r,
+		  unsigned int k, const char *ifname);
 /* The tunnel ends (topo_tun.c): start creates the first few on threads
  * (the gateways' namespaces must exist) and returns; finish waits for them,
  * records them, gives them addresses, MTU and link state, and makes the

@@ -136,23 +136,28 @@ static int rename_nic(enum topo_node_id n, enum topo_link_role r, const char *wa
 	return ret;
 }
 
+/* The families of c's link r: the underlay --ip's, the others --inner's. */
+static unsigned int link_fam(const struct topo_node_cfg *c, enum topo_link_role r)
+{
+	unsigned int f = r == LINK_UNDERLAY ? c->ip : c->inner;
+
+	return f ? f : TOPO_FAM_4;
+}
+
 static int setup_link(struct nlx *nl, const struct topo_node_cfg *c, enum topo_link_role r)
 {
 	char ifname[IFNAMSIZ];
-	struct in_addr a;
-	unsigned int plen, k, n_addr = c->node == NODE_DRAIN ? c->tunnels : 1;
+	unsigned int k, n_addr = c->node == NODE_DRAIN ? c->tunnels : 1;
 	int ret;
 
 	ret = topo_plan_ifname(c->prefix, c->node, r, 0, ifname, sizeof(ifname));
 	if (!ret)
 		ret = rename_nic(c->node, r, ifname);
-	for (k = 0; !ret && k < n_addr; k++) {
-		ret = topo_plan_addr(c->node, r, k, &a, &plen);
-		if (!ret)
-			ret = nlx_addr_add(nl, ifname, a, plen);
-	}
+	/* up first: an IPv6 address is added to a link that is up, as netns's veths */
 	if (!ret)
 		ret = nlx_link_set(nl, ifname, 0, true);
+	for (k = 0; !ret && k < n_addr; k++)
+		ret = topo_addr_add(nl, link_fam(c, r), c->node, r, k, ifname);
 	return ret;
 }
 
@@ -162,8 +167,6 @@ static int setup_tunnel(struct nlx *nl, const struct topo_node_cfg *c, unsigned 
 	struct tun_end_cfg e = { .netns_path = "/proc/self/ns/net" };
 	struct tun_end end = { 0 };
 	char ifname[IFNAMSIZ];
-	struct in_addr a;
-	unsigned int plen;
 	int ret;
 
 	ret = topo_plan_ifname(c->prefix, c->node, LINK_TUNNEL, k, ifname, sizeof(ifname));
@@ -172,15 +175,13 @@ static int setup_tunnel(struct nlx *nl, const struct topo_node_cfg *c, unsigned 
 	e.ifname = ifname;
 	memcpy(e.private_key, c->private_key[k], TUN_KEY_LEN);
 	memcpy(e.peer_public_key, c->peer_public_key[k], TUN_KEY_LEN);
-	topo_plan_tun_end(k, g, TOPO_FAM_4, TOPO_FAM_4, &e);
+	topo_plan_tun_end(k, g, link_fam(c, LINK_UNDERLAY), link_fam(c, LINK_TUNNEL), &e);
 	ret = tun_kernel_ops.create_end(&e, &end);
 	explicit_bzero(e.private_key, TUN_KEY_LEN);
 	if (!ret)
-		ret = topo_plan_addr(c->node, LINK_TUNNEL, k, &a, &plen);
-	if (!ret)
-		ret = nlx_addr_add(nl, ifname, a, plen);
-	if (!ret)
 		ret = nlx_link_set(nl, ifname, TOPO_TUNNEL_MTU, true);
+	if (!ret)
+		ret = topo_addr_add(nl, link_fam(c, LINK_TUNNEL), c->node, LINK_TUNNEL, k, ifname);
 	return ret;
 }
 
@@ -203,6 +204,9 @@ int topo_node_setup(const struct topo_node_cfg *c)
 			ret = util_write_str("/proc/sys/net/ipv4/conf/default/rp_filter", "0");
 		if (!ret)
 			ret = util_write_str("/proc/sys/net/ipv4/ip_forward", "1");
+		/* IPv6 has no rp_filter; forwarding is per family */
+		if (!ret && ((link_fam(c, LINK_UNDERLAY) | link_fam(c, LINK_LAN)) & TOPO_FAM_6))
+			ret = util_write_str("/proc/sys/net/ipv6/conf/all/forwarding", "1");
 		if (ret)
 			wgb_err("%s: forwarding sysctls: %s", topo_node_name(c->node), strerror(-ret));
 	}
@@ -213,7 +217,7 @@ int topo_node_setup(const struct topo_node_cfg *c)
 	for (k = 0; !ret && gw && c->wg && k < c->tunnels; k++)
 		ret = setup_tunnel(nl, c, k);
 	if (!ret)
-		ret = topo_node_routes(nl, c->node, c->prefix, c->tunnels, c->wg, TOPO_FAM_4);
+		ret = topo_node_routes(nl, c->node, c->prefix, c->tunnels, c->wg, link_fam(c, LINK_LAN));
 	nlx_close(nl);
 	return ret;
 }
@@ -221,7 +225,8 @@ int topo_node_setup(const struct topo_node_cfg *c)
 int topo_node_view(const struct topo_node_cfg *c, struct topo **out)
 {
 	enum tun_kind kind = !c->wg ? TUN_NONE : c->kind == TUN_AUTO ? TUN_KERNEL : c->kind;
-	struct topo_config cfg = { .tunnels = c->tunnels, .wg = kind, .shape = c->shape };
+	struct topo_config cfg = { .tunnels = c->tunnels, .wg = kind, .shape = c->shape,
+				   .ip = c->ip, .inner = c->inner };
 	struct topo_node_rt *nd;
 	struct topo *t = NULL;
 	int r, ret;
@@ -241,6 +246,24 @@ int topo_node_view(const struct topo_node_cfg *c, struct topo **out)
 	t->st.wg = t->cfg.wg;
 	*out = t;
 	return 0;
+}
+
+int topo_node_view_network(struct topo *t, struct json_object **out)
+{
+	unsigned int n;
+	int ret;
+
+	*out = NULL;
+	for (n = 0; n < NODE__COUNT && !(t->only_nodes & (1u << n)); n++)
+		;
+	if (n == NODE__COUNT)
+		return -EINVAL;
+	if (!t->node[n].nl) {
+		ret = nlx_open(topo_node_name((enum topo_node_id)n), &t->node[n].nl);
+		if (ret)
+			return ret;
+	}
+	return topo_network_json(t, out);
 }
 
 void topo_node_view_set_pid(struct topo *t, unsigned int k, pid_t pid)

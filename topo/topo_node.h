@@ -18,6 +18,7 @@
 #include "topo.h"
 #include "tun.h"
 
+struct json_object;
 struct nlx;
 
 /* inner: the traffic's families (enum topo_family): routes and rules for each. */
@@ -51,6 +52,10 @@ int topo_node_setup(const struct topo_node_cfg *c);
  * c->node is present, its namespace is this one (/proc/self/ns/net), its
  * interfaces have the plan's names. topo_free() releases it; never topo_down(). */
 int topo_node_view(const struct topo_node_cfg *c, struct topo **out);
+/* run.json's "network" (topo_network_json) of the view's node alone, read
+ * back from its interfaces and, on a gateway, its end of each tunnel (the
+ * other end's peer endpoint is the other gateway's to say). */
+int topo_node_view_network(struct topo *t, struct json_object **out);
 /* The process that carries tunnel k at the view's node (wireguard-go), for
  * the knobs that act on it (cpus). */
 void topo_node_view_set_pid(struct topo *t, unsigned int k, pid_t pid);

@@ -248,6 +248,8 @@ static int endpoints_json(const struct topo *t, unsigned int k, struct json_obje
 	for (g = 0; g < 2; g++) {
 		const struct topo_node_rt *nd = &t->node[g ? NODE_GW2 : NODE_GW1];
 
+		if (!topo_node_here(t, g ? NODE_GW2 : NODE_GW1))
+			continue;   /* a guest's view: the other end is another guest's */
 		ep[0] = 0;
 		if (!tun_device_read(nd->path, t->tun[k].ifname[g], &d)) {
 			if (d->n_peers)

@@ -21,6 +21,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <json-c/json.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -157,9 +158,11 @@ int agent_node_payload(struct node_agent *a, char **w, size_t n, char **out)
 	return 0;
 }
 
-/* A guest's node: its NICs renamed and addressed, its tunnel ends. */
+/* A guest's node: its NICs renamed and addressed, its tunnel ends; the
+ * reply carries what its interfaces and WireGuard say (the host's run.json). */
 static void cmd_setup(struct node_agent *a, char **w, size_t n)
 {
+	struct json_object *net = NULL;
 	struct topo_node_cfg c;
 	char ver[96] = "", why[64];
 	int r;
@@ -173,6 +176,8 @@ static void cmd_setup(struct node_agent *a, char **w, size_t n)
 	explicit_bzero(c.private_key, sizeof(c.private_key));
 	if (!r && !a->view)
 		r = topo_node_view(&c, &a->view);
+	if (!r)
+		r = topo_node_view_network(a->view, &net);
 	if (r) {
 		agent_node_fail(a, "setting up %s: %s", w[1], strerror(-r));
 		return;
@@ -182,7 +187,9 @@ static void cmd_setup(struct node_agent *a, char **w, size_t n)
 	snprintf(a->prefix, sizeof(a->prefix), "%s", c.prefix);
 	if (c.wg && tun_kernel_ops.version(ver, sizeof(ver)))
 		snprintf(ver, sizeof(ver), "kernel ?");
-	agent_node_reply(a, NULL, "%s", c.wg ? ver : "none");
+	agent_node_reply(a, json_object_to_json_string_ext(net, JSON_C_TO_STRING_PLAIN), "%s",
+			 c.wg ? ver : "none");
+	json_object_put(net);
 }
 
 static const struct {

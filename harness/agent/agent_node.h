@@ -13,8 +13,11 @@
  * Times are each node's own monotonic clock (the controller knows the
  * offsets, from "now").
  *
- *   setup NODE PREFIX TUNNELS WG [PRIV PEERPUB]...   a guest's node (topo_node_setup);
- *                                                  ok 0 <wireguard version>
+ *   setup NODE PREFIX TUNNELS WG IP INNER [PRIV PEERPUB]...
+ *                                                  a guest's node (topo_node_setup; IP,
+ *                                                  INNER: 4, 6 or dual, as --ip/--inner):
+ *                                                  ok <n> <wireguard version>, then its
+ *                                                  "network" read back (topo_network_json)
  *   check N / build N                              a host's part (agent_host.h): the N
  *                                                  bytes after the line are its plan;
  *                                                  check touches nothing: ok {"wg",
@@ -97,8 +100,8 @@ int agent_node_serve(int rfd, int wfd, const struct agent_node_opts *o);
 char *agent_node_line(char *buf, size_t len, size_t *used);
 /* Split line (modified) at spaces into at most max words; the count. */
 size_t agent_node_split(char *line, char **w, size_t max);
-/* setup NODE PREFIX TUNNELS WG [PRIV PEERPUB]...: 0, or -EINVAL with the
- * reason in why. */
+/* setup NODE PREFIX TUNNELS WG IP INNER [PRIV PEERPUB]...: 0, or -EINVAL
+ * with the reason in why. */
 int agent_node_parse_setup(char **w, size_t n, struct topo_node_cfg *c, char *why, size_t len);
 /* N ADDR PORT... (w[0] is N): at most AGENT_NODE_MAX_FLOWS; f points into w. */
 int agent_node_parse_flows(char **w, size_t n, struct traffic_flow *f, size_t *nf);

@@ -40,22 +40,27 @@ int agent_node_parse_setup(char **w, size_t n, struct topo_node_cfg *c, char *wh
 	unsigned int k;
 
 	memset(c, 0, sizeof(*c));
-	if (n < 5 || topo_node_from_name(w[1], &c->node) || strlen(w[2]) > TOPO_PREFIX_MAX ||
-	    atoi(w[3]) < 1 || atoi(w[3]) > TOPO_TUNNELS_MAX) {
+	if (n < 7 || topo_node_from_name(w[1], &c->node) || strlen(w[2]) > TOPO_PREFIX_MAX ||
+	    atoi(w[3]) < 1 || atoi(w[3]) > TOPO_TUNNELS_MAX ||
+	    topo_family_from_name(w[5], &c->ip) || topo_family_from_name(w[6], &c->inner)) {
 		snprintf(why, len, "setup: bad arguments");
 		return -EINVAL;
 	}
 	snprintf(c->prefix, sizeof(c->prefix), "%s", w[2]);
 	c->tunnels = (unsigned int)atoi(w[3]);
 	c->wg = atoi(w[4]) != 0;
+	if (!c->wg && (c->inner & ~c->ip)) {
+		snprintf(why, len, "setup: without a tunnel the inner families must lie in the underlay's");
+		return -EINVAL;
+	}
 	if ((c->node == NODE_GW1 || c->node == NODE_GW2) && c->wg) {
-		if (n != 5 + 2 * c->tunnels) {
+		if (n != 7 + 2 * c->tunnels) {
 			snprintf(why, len, "setup: expected %u keys", 2 * c->tunnels);
 			return -EINVAL;
 		}
 		for (k = 0; k < c->tunnels; k++)
-			if (tun_key_from_hex(w[5 + 2 * k], c->private_key[k]) ||
-			    tun_key_from_hex(w[6 + 2 * k], c->peer_public_key[k])) {
+			if (tun_key_from_hex(w[7 + 2 * k], c->private_key[k]) ||
+			    tun_key_from_hex(w[8 + 2 * k], c->peer_public_key[k])) {
 				snprintf(why, len, "setup: bad key");
 				return -EINVAL;
 			}

@@ -230,8 +230,6 @@ static int boot(struct vms_host *h)
 static int vb_up(void *st, unsigned int tunnels)
 {
 	struct vms_host *h = H(st);
-	struct in_addr a;
-	unsigned int k, plen;
 	struct stop_scope stop;
 	int r = 0;
 
@@ -246,10 +244,6 @@ static int vb_up(void *st, unsigned int tunnels)
 	if (r)
 		return r;
 	h->up = true;
-	for (k = 0; k < tunnels; k++) {
-		topo_plan_addr(NODE_DRAIN, LINK_LAN, k, &a, &plen);
-		inet_ntop(AF_INET, &a, h->drain[k], sizeof(h->drain[k]));
-	}
 	if (!h->o->quiet)
 		fprintf(h->tty, "testbed up: %s, %u tunnel(s), %s\n",
 			tun_kind_name(h->v.wg ? TUN_KERNEL : TUN_NONE), tunnels, h->wg_version);
@@ -283,10 +277,10 @@ static int vb_fits(void *st, unsigned int tunnels, const char *who)
 	return 0;   /* vms_setup() refuses a second count within one bed */
 }
 
-/* IPv4 only so far (opts.c check_family). */
+/* In each of --inner's families, as the drain guest read them back. */
 static const char *vb_drain_addr(void *st, unsigned int k, int af)
 {
-	return af == AF_INET && vb_tunnels(st) && k < vb_tunnels(st) ? H(st)->drain[k] : NULL;
+	return vb_tunnels(st) ? vms_drain_addr(&H(st)->v, k, af) : NULL;
 }
 
 static const struct topo *vb_topo(void *st)
@@ -331,9 +325,11 @@ static int vb_sample_stop(void *st, double w0, double w1, struct json_object **c
 static void vb_facts(void *st, struct json_object *j)
 {
 	struct vms_host *h = H(st);
-	struct json_object *wg;
+	struct json_object *wg, *net = vms_network_json(&h->v);
 
 	json_object_object_add(j, "backend", json_object_new_string("vms"));
+	if (net)   /* the guests' interfaces and tunnel ends, as they read them */
+		json_object_object_add(j, "network", net);
 	if (h->wg_version[0] && json_object_object_get_ex(j, "wireguard", &wg)) {
 		json_object_object_add(wg, "implementation", json_object_new_string(
 			tun_kind_name(h->v.wg ? TUN_KERNEL : TUN_NONE)));
@@ -351,6 +347,7 @@ static void vb_close(void *st)
 		return;
 	vms_kill_guests(h);
 	vms_net_free(&h->v);
+	vms_network_free(&h->v);
 	if (h->tmp[0])   /* the guests were started: their consoles say how it went */
 		keep_logs(h, h->out_dir);
 	fflush(stdout);   /* the run's last lines first */
@@ -402,6 +399,8 @@ int vms_bed_open(const struct opts *o, const char *out_dir, struct bed **out)
 	h->memory_mb = o->memory_mb;
 	h->v.prefix = o->prefix;
 	h->v.wg = o->wg != TUN_NONE;
+	h->v.ip = o->ip ? o->ip : TOPO_FAM_4;
+	h->v.inner = o->inner ? o->inner : TOPO_FAM_4;
 	h->v.netns_fd = -1;
 	h->v.stop = stop_flag();
 	for (n = 0; n < NODE__COUNT; n++)

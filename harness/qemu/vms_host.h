@@ -20,7 +20,6 @@ struct vms_host {
 	FILE *tty;
 	bool booted, up;              /* up: the run's testbed (v.tunnels stays set in the guests) */
 	char wg_version[96];          /* gw1's answer to setup */
-	char drain[TOPO_TUNNELS_MAX][16]; /* drain addresses, the plan's */
 	struct vm_kernel k;
 	char tmp[PATH_MAX], initrd[PATH_MAX], qemu[PATH_MAX], qemu_version[128], agent[PATH_MAX];
 	char kvm_failure[256];

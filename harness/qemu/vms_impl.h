@@ -15,6 +15,7 @@
 #define WGB_VMS_IMPL_H
 
 #include <limits.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -48,7 +49,14 @@ struct vms {
 	const volatile sig_atomic_t *stop;
 	const char *prefix;
 	bool wg;                      /* kernel WireGuard between the gateways */
+	unsigned int ip, inner;       /* TOPO_FAM_*: the underlay's, the traffic's (--ip, --inner) */
 	unsigned int tunnels;         /* set up in the guests; 0 none yet */
+	/* What each guest read back at setup: its run.json "network" part. */
+	struct json_object *network[NODE__COUNT];
+	/* Drain address k per family ([0] IPv4, [1] IPv6; "" none): the plan's,
+	 * found on the drain guest's lan interface and pinged from the source. */
+	char drain[2][TOPO_TUNNELS_MAX][INET6_ADDRSTRLEN];
+	double reach_ms[2][TOPO_TUNNELS_MAX];   /* that ping's round trip */
 	struct agent_fleet fleet;     /* traffic, samplers, variants over the channels */
 	int netns_fd;                 /* the links' namespace (vms_net.c), -1 if none */
 	char netns_path[64];
@@ -79,6 +87,13 @@ void vms_net_free(struct vms *v);
 /* The bed's operations (vms_bed.c), as bed.h's: the guests set up with n
  * tunnels (wg_version: gw1's "kernel <release>"), checked end to end. */
 int vms_setup(struct vms *v, unsigned int tunnels, char *wg_version, size_t len);
+/* Drain address k in family af (AF_INET, AF_INET6) once set up; NULL if none. */
+const char *vms_drain_addr(const struct vms *v, unsigned int k, int af);
+/* run.json's "network" as netns writes it (topo_network_json), merged from
+ * the four guests' read-backs, plus "reach" (the setup's pings); NULL
+ * before setup. vms_network_free() drops the read-backs. */
+struct json_object *vms_network_json(const struct vms *v);
+void vms_network_free(struct vms *v);
 int vms_traffic(struct vms *v, const struct traffic_test *t, const struct traffic_flow *flows,
 		size_t n, double timeout, const volatile sig_atomic_t *stop,
 		struct traffic_flow_result *res, double *t_clients);

@@ -32,7 +32,10 @@ static void args(char **w, size_t n, const char *after, size_t left, size_t *ski
 	if (!strcmp(w[0], "setup")) {
 		if (!agent_node_parse_setup(w, n, &c, why, sizeof(why)))
 			fuzz_check(c.tunnels >= 1 && c.tunnels <= TOPO_TUNNELS_MAX &&
-				   memchr(c.prefix, 0, sizeof(c.prefix)));
+				   memchr(c.prefix, 0, sizeof(c.prefix)) &&
+				   c.ip >= TOPO_FAM_4 && c.ip <= TOPO_FAM_DUAL &&
+				   c.inner >= TOPO_FAM_4 && c.inner <= TOPO_FAM_DUAL &&
+				   (c.wg || !(c.inner & ~c.ip)));
 	} else if (!strcmp(w[0], "serve") && n >= 3) {
 		if (!agent_node_parse_flows(w + 2, n - 2, f, &nf))
 			fuzz_check(nf >= 1 && nf <= AGENT_NODE_MAX_FLOWS);
