@@ -221,7 +221,8 @@ int topo_node_setup(const struct topo_node_cfg *c)
 int topo_node_view(const struct topo_node_cfg *c, struct topo **out)
 {
 	enum tun_kind kind = !c->wg ? TUN_NONE : c->kind == TUN_AUTO ? TUN_KERNEL : c->kind;
-	struct topo_config cfg = { .tunnels = c->tunnels, .wg = kind, .shape = c->shape };
+	struct topo_config cfg = { .tunnels = c->tunnels, .wg = kind, .shape = c->shape,
+				   .ip = c->ip, .inner = c->inner };
 	struct topo_node_rt *nd;
 	struct topo *t = NULL;
 	int r, ret;
