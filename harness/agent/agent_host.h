@@ -115,6 +115,8 @@ int agent_host_ip_parse(const char *s, bool plen, struct agent_host_ip *out);
 void agent_host_ip_str(const struct agent_host_ip *a, bool plen, char *buf, size_t len);
 /* The network of a (host bits cleared). */
 struct agent_host_ip agent_host_ip_net(struct agent_host_ip a);
+/* a as a WireGuard allowed IP (a/plen). */
+struct tun_allowed_ip agent_host_ip_allowed(struct agent_host_ip a);
 
 /* Pure: the plan as JSON (keys as hex; without them when !keys, for the
  * check), and back, strictly (-EINVAL, why names the field). */

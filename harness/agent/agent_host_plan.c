@@ -65,6 +65,20 @@ struct agent_host_ip agent_host_ip_net(struct agent_host_ip a)
 	return a;
 }
 
+struct tun_allowed_ip agent_host_ip_allowed(struct agent_host_ip a)
+{
+	struct tun_allowed_ip x;
+
+	memset(&x, 0, sizeof(x));
+	x.family = a.af;
+	if (a.af == AF_INET6)
+		x.addr6 = a.v6;
+	else
+		x.addr = a.v4;
+	x.cidr = (uint8_t)a.plen;
+	return x;
+}
+
 int agent_host_cidr(const char *s, struct in_addr *a, unsigned int *plen)
 {
 	struct agent_host_ip x;
@@ -364,16 +378,10 @@ static void parse_allowed(struct pctx *c, struct json_object *x, struct tun_allo
 	struct agent_host_ip a;
 
 	memset(al, 0, sizeof(*al));
-	if (!json_object_is_type(x, json_type_string) || agent_host_ip_parse(json_object_get_string(x), true, &a)) {
+	if (!json_object_is_type(x, json_type_string) || agent_host_ip_parse(json_object_get_string(x), true, &a))
 		bad(c, "allowed", "not an address/prefix");
-		return;
-	}
-	al->family = a.af;
-	if (a.af == AF_INET6)
-		al->addr6 = a.v6;
 	else
-		al->addr = a.v4;
-	al->cidr = (uint8_t)a.plen;
+		*al = agent_host_ip_allowed(a);
 }
 
 static void parse_tun(struct pctx *c, struct json_object *e, struct agent_host_tun *t)

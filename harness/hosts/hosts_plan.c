@@ -168,15 +168,7 @@ static int add_route(struct agent_host_plan *p, struct agent_host_ip dst, const 
 
 static void allow(struct agent_host_tun *t, struct agent_host_ip a)
 {
-	struct tun_allowed_ip *x = &t->allowed[t->n_allowed++];
-
-	memset(x, 0, sizeof(*x));
-	x->family = a.af;
-	if (a.af == AF_INET6)
-		x->addr6 = a.v6;
-	else
-		x->addr = a.v4;
-	x->cidr = (uint8_t)a.plen;
+	t->allowed[t->n_allowed++] = agent_host_ip_allowed(a);
 }
 
 /* Tunnel k's peer, at its underlay address in the family --ip gives tunnel k. */
