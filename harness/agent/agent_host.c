@@ -96,6 +96,34 @@ static int check_devices(struct nlx *nl, const struct agent_host_plan *p, char *
 	return 0;
 }
 
+/* IPv6 in the plan needs it on the machine and on each device it goes on
+ * (a device with disable_ipv6 set refuses the address). */
+static int check_ipv6(const struct agent_host_plan *p, char *why, size_t len)
+{
+	char path[128], *v = NULL;
+	size_t i;
+	bool off;
+
+	for (i = 0; i < p->n_addr; i++) {
+		if (p->addr[i].a.af != AF_INET6)
+			continue;
+		if (access("/proc/sys/net/ipv6", F_OK)) {
+			snprintf(why, len, "this machine has no IPv6 (no /proc/sys/net/ipv6), and --ip/--inner ask for it");
+			return -ENOTSUP;
+		}
+		snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", p->addr[i].dev);
+		off = !util_read_file(path, &v, NULL) && atoi(v) != 0;
+		free(v);
+		v = NULL;
+		if (off) {
+			snprintf(why, len, "device %s has IPv6 disabled (net.ipv6.conf.%s.disable_ipv6 = 1), and "
+				 "--ip/--inner put IPv6 on it", p->addr[i].dev, p->addr[i].dev);
+			return -ENOTSUP;
+		}
+	}
+	return 0;
+}
+
 /* The plan's own addresses must be new to the machine (another testbed's,
  * or the machine's own network, would be broken by them). */
 static int check_free(struct nlx *nl, const struct agent_host_plan *p, char *why, size_t len)
@@ -160,6 +188,8 @@ int agent_host_check(const struct agent_host_plan *p, int *lock_fd, struct json_
 		ret = nlx_open_in(NULL, NETLINK_ROUTE, "host", &nl);
 	if (!ret)
 		ret = check_devices(nl, p, why, len);
+	if (!ret)
+		ret = check_ipv6(p, why, len);
 	if (!ret)
 		ret = check_free(nl, p, why, len);
 	if (!ret)
