@@ -19,14 +19,13 @@
 #include <unistd.h>
 
 #define FORWARD "/proc/sys/net/ipv4/ip_forward"
+#define FORWARD6 "/proc/sys/net/ipv6/conf/all/forwarding"
 #define WG_OVERHEAD 80   /* IPv6 outer header, as wg-quick reserves */
 
-static void fmt_cidr(char *buf, size_t len, struct in_addr a, unsigned int plen)
+/* The address's bytes, for nlx's calls of either family. */
+static const void *raw(const struct agent_host_ip *a)
 {
-	char ip[INET_ADDRSTRLEN];
-
-	inet_ntop(AF_INET, &a, ip, sizeof(ip));
-	snprintf(buf, len, "%s/%u", ip, plen);
+	return a->af == AF_INET6 ? (const void *)&a->v6 : (const void *)&a->v4;
 }
 
 /* The implementation the plan asks for, if this machine has it. */
@@ -52,12 +51,16 @@ static int pick_ops(const struct agent_host_plan *p, const struct tun_ops **ops,
 	return p->wg == TUN_AUTO ? -ENOTSUP : -ENOENT;
 }
 
-static bool has_addr(const struct nlx_link_info *li, struct in_addr a, unsigned int plen)
+/* Is a on the interface (with its prefix length, if plen)? */
+static bool has_addr(const struct nlx_link_info *li, const struct agent_host_ip *a, bool plen)
 {
 	size_t i;
 
-	for (i = 0; i < li->n_addr; i++)
-		if (li->addr[i].s_addr == a.s_addr && li->plen[i] == plen)
+	for (i = 0; a->af == AF_INET && i < li->n_addr; i++)
+		if (li->addr[i].s_addr == a->v4.s_addr && (!plen || li->plen[i] == a->plen))
+			return true;
+	for (i = 0; a->af == AF_INET6 && i < li->n_addr6; i++)
+		if (!memcmp(&li->addr6[i], &a->v6, sizeof(a->v6)) && (!plen || li->plen6[i] == a->plen))
 			return true;
 	return false;
 }
@@ -65,7 +68,7 @@ static bool has_addr(const struct nlx_link_info *li, struct in_addr a, unsigned 
 static int check_devices(struct nlx *nl, const struct agent_host_plan *p, char *why, size_t len)
 {
 	struct nlx_link_info li;
-	char a[INET_ADDRSTRLEN + 4];
+	char a[AGENT_HOST_IP_STRLEN];
 	size_t i;
 	int r;
 
@@ -84,11 +87,39 @@ static int check_devices(struct nlx *nl, const struct agent_host_plan *p, char *
 	}
 	for (i = 0; i < p->n_addr; i++) {
 		if (!p->addr[i].given || nlx_link_info(nl, p->addr[i].dev, &li) ||
-		    has_addr(&li, p->addr[i].a, p->addr[i].plen))
+		    has_addr(&li, &p->addr[i].a, true))
 			continue;
-		fmt_cidr(a, sizeof(a), p->addr[i].a, p->addr[i].plen);
+		agent_host_ip_str(&p->addr[i].a, true, a, sizeof(a));
 		snprintf(why, len, "address %s is not on %s (the hosts file gives it)", a, p->addr[i].dev);
 		return -ENOENT;
+	}
+	return 0;
+}
+
+/* IPv6 in the plan needs it on the machine and on each device it goes on
+ * (a device with disable_ipv6 set refuses the address). */
+static int check_ipv6(const struct agent_host_plan *p, char *why, size_t len)
+{
+	char path[128], *v = NULL;
+	size_t i;
+	bool off;
+
+	for (i = 0; i < p->n_addr; i++) {
+		if (p->addr[i].a.af != AF_INET6)
+			continue;
+		if (access("/proc/sys/net/ipv6", F_OK)) {
+			snprintf(why, len, "this machine has no IPv6 (no /proc/sys/net/ipv6), and --ip/--inner ask for it");
+			return -ENOTSUP;
+		}
+		snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", p->addr[i].dev);
+		off = !util_read_file(path, &v, NULL) && atoi(v) != 0;
+		free(v);
+		v = NULL;
+		if (off) {
+			snprintf(why, len, "device %s has IPv6 disabled (net.ipv6.conf.%s.disable_ipv6 = 1), and "
+				 "--ip/--inner put IPv6 on it", p->addr[i].dev, p->addr[i].dev);
+			return -ENOTSUP;
+		}
 	}
 	return 0;
 }
@@ -97,7 +128,7 @@ static int check_devices(struct nlx *nl, const struct agent_host_plan *p, char *
  * or the machine's own network, would be broken by them). */
 static int check_free(struct nlx *nl, const struct agent_host_plan *p, char *why, size_t len)
 {
-	char a[INET_ADDRSTRLEN + 4], names[256][IFNAMSIZ];
+	char a[AGENT_HOST_IP_STRLEN], names[256][IFNAMSIZ];
 	struct nlx_link_info li;
 	size_t i, j, n = 0;
 
@@ -105,16 +136,12 @@ static int check_free(struct nlx *nl, const struct agent_host_plan *p, char *why
 		return 0;
 	for (j = 0; j < n; j++) {
 		if (!nlx_link_info(nl, names[j], &li))
-			for (i = 0; i < p->n_addr; i++) {
-				size_t k;
-
-				for (k = 0; !p->addr[i].given && k < li.n_addr; k++)
-					if (li.addr[k].s_addr == p->addr[i].a.s_addr) {
-						fmt_cidr(a, sizeof(a), p->addr[i].a, p->addr[i].plen);
-						snprintf(why, len, "address %s is already on %s", a, names[j]);
-						return -EEXIST;
-					}
-			}
+			for (i = 0; i < p->n_addr; i++)
+				if (!p->addr[i].given && has_addr(&li, &p->addr[i].a, false)) {
+					agent_host_ip_str(&p->addr[i].a, true, a, sizeof(a));
+					snprintf(why, len, "address %s is already on %s", a, names[j]);
+					return -EEXIST;
+				}
 		for (i = 0; i < p->n_tun; i++)
 			if (!strcmp(names[j], p->tun[i].ifname)) {
 				snprintf(why, len, "interface %s exists already (a leftover?)", names[j]);
@@ -162,6 +189,8 @@ int agent_host_check(const struct agent_host_plan *p, int *lock_fd, struct json_
 	if (!ret)
 		ret = check_devices(nl, p, why, len);
 	if (!ret)
+		ret = check_ipv6(p, why, len);
+	if (!ret)
 		ret = check_free(nl, p, why, len);
 	if (!ret)
 		ret = pick_ops(p, &ops, why, len);
@@ -187,29 +216,42 @@ static struct json_object *step(const char *kind)
 	return s;
 }
 
-static int build_forward(struct agent_host *h)
+/* A forwarding sysctl on, its value before recorded. */
+static int build_forward(struct agent_host *h, const char *path)
 {
 	struct json_object *s;
 	char *before = NULL;
 	int ret;
 
-	if (!h->plan.forward)
-		return 0;
-	ret = util_read_file(FORWARD, &before, NULL);
+	ret = util_read_file(path, &before, NULL);
 	if (ret)
 		return ret;
 	before[strcspn(before, "\n")] = 0;
 	s = step("sysctl");
-	json_object_object_add(s, "path", json_object_new_string(FORWARD));
+	json_object_object_add(s, "path", json_object_new_string(path));
 	json_object_object_add(s, "before", json_object_new_string(before));
 	free(before);
 	ret = agent_host_state_add(h, s, NULL);
-	return ret ? ret : util_write_str(FORWARD, "1");
+	return ret ? ret : util_write_str(path, "1");
+}
+
+/* A site gateway forwards IPv4, and IPv6 when the traffic has it (the
+ * underlay's packets end at the gateway: --ip 6 alone needs none). */
+static int build_forwards(struct agent_host *h)
+{
+	int ret;
+
+	if (!h->plan.forward)
+		return 0;
+	ret = build_forward(h, FORWARD);
+	if (!ret && (h->plan.inner & TOPO_FAM_6))
+		ret = build_forward(h, FORWARD6);
+	return ret;
 }
 
 static int build_addrs(struct agent_host *h)
 {
-	char a[INET_ADDRSTRLEN + 4];
+	char a[AGENT_HOST_IP_STRLEN];
 	size_t i;
 	int ret = 0;
 
@@ -219,13 +261,13 @@ static int build_addrs(struct agent_host *h)
 
 		if (x->given)
 			continue;
-		fmt_cidr(a, sizeof(a), x->a, x->plen);
+		agent_host_ip_str(&x->a, true, a, sizeof(a));
 		s = step("addr");
 		json_object_object_add(s, "dev", json_object_new_string(x->dev));
 		json_object_object_add(s, "address", json_object_new_string(a));
 		ret = agent_host_state_add(h, s, NULL);
 		if (!ret)
-			ret = nlx_addr_add(h->nl, x->dev, x->a, x->plen);
+			ret = nlx_addr_add_ip(h->nl, x->dev, x->a.af, raw(&x->a), x->a.plen);
 	}
 	return ret;
 }
@@ -245,8 +287,9 @@ static int build_tunnel(struct agent_host *h, size_t k, unsigned int mtu)
 {
 	const struct agent_host_tun *t = &h->plan.tun[k];
 	struct tun_end_cfg e = { .netns_path = "/proc/self/ns/net", .ifname = t->ifname,
-				 .listen_port = t->port, .peer_endpoint = t->endpoint };
+				 .listen_port = t->port, .peer_endpoint6 = t->endpoint6 };
 	struct json_object *s, *at;
+	size_t i;
 	int ret;
 
 	memcpy(e.private_key, t->key, TUN_KEY_LEN);
@@ -266,8 +309,8 @@ static int build_tunnel(struct agent_host *h, size_t k, unsigned int mtu)
 	h->n_end = k + 1;
 	json_object_object_add(at, "pid", json_object_new_int((int)h->end[k].pid));
 	ret = agent_host_state_save(h);
-	if (!ret)
-		ret = nlx_addr_add(h->nl, t->ifname, t->addr, t->plen);
+	for (i = 0; !ret && i < t->n_addr; i++)
+		ret = nlx_addr_add_ip(h->nl, t->ifname, t->addr[i].af, raw(&t->addr[i]), t->addr[i].plen);
 	if (!ret)
 		ret = nlx_link_set(h->nl, t->ifname, mtu, true);
 	return ret;
@@ -275,7 +318,7 @@ static int build_tunnel(struct agent_host *h, size_t k, unsigned int mtu)
 
 static int build_routes(struct agent_host *h)
 {
-	char a[INET_ADDRSTRLEN + 4], b[INET_ADDRSTRLEN + 4];
+	char a[AGENT_HOST_IP_STRLEN], b[AGENT_HOST_IP_STRLEN];
 	size_t i;
 	int ret = 0;
 
@@ -283,20 +326,20 @@ static int build_routes(struct agent_host *h)
 		const struct agent_host_route *r = &h->plan.route[i];
 		struct json_object *s = step("route");
 
-		fmt_cidr(a, sizeof(a), r->dst, r->plen);
+		agent_host_ip_str(&r->dst, true, a, sizeof(a));
 		json_object_object_add(s, "dst", json_object_new_string(a));
 		json_object_object_add(s, "table", json_object_new_int64(r->table));
 		ret = agent_host_state_add(h, s, NULL);
 		if (!ret)
-			ret = nlx_route_add(h->nl, r->table, r->dst, r->plen, r->has_via ? &r->via : NULL,
-					    r->dev[0] ? r->dev : NULL);
+			ret = nlx_route_add_ip(h->nl, r->table, r->dst.af, raw(&r->dst), r->dst.plen,
+					       r->has_via ? raw(&r->via) : NULL, r->dev[0] ? r->dev : NULL);
 	}
 	for (i = 0; i < h->plan.n_rule && !ret; i++) {
 		const struct agent_host_rule *r = &h->plan.rule[i];
 		struct json_object *s = step("rule");
 
-		fmt_cidr(a, sizeof(a), r->from, r->from_plen);
-		fmt_cidr(b, sizeof(b), r->to, r->to_plen);
+		agent_host_ip_str(&r->from, true, a, sizeof(a));
+		agent_host_ip_str(&r->to, true, b, sizeof(b));
 		json_object_object_add(s, "from", json_object_new_string(a));
 		json_object_object_add(s, "to", json_object_new_string(b));
 		json_object_object_add(s, "table", json_object_new_int64(r->table));
@@ -326,7 +369,7 @@ int agent_host_build(const struct agent_host_plan *p, struct agent_host **out, c
 	if (!ret && (ret = agent_host_state_begin(h)) == -EEXIST)
 		snprintf(why, len, "a state file of prefix %s is here already", p->prefix);
 	if (!ret)
-		ret = build_forward(h);
+		ret = build_forwards(h);
 	if (!ret)
 		ret = build_addrs(h);
 	mtu = tunnel_mtu(h);
@@ -427,6 +470,8 @@ void agent_host_view_cfg(const struct agent_host *h, struct topo_node_cfg *c)
 	c->wg = h->plan.wg != TUN_NONE;
 	c->kind = h->ops ? h->ops->kind : TUN_KERNEL;
 	c->shape = h->plan.shape;
+	c->ip = h->plan.ip;
+	c->inner = h->plan.inner;
 	memcpy(c->dev, h->plan.dev, sizeof(c->dev));
 }
 

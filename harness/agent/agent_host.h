@@ -32,34 +32,44 @@
 #include "topo.h"
 #include "tun.h"
 
-#define AGENT_HOST_ADDRS (TOPO_TUNNELS_MAX + 4)
-#define AGENT_HOST_ROUTES (TOPO_TUNNELS_MAX + 4)
+/* Per family: a drain address per tunnel, and the links' own. */
+#define AGENT_HOST_ADDRS (2 * (TOPO_TUNNELS_MAX + 4))
+#define AGENT_HOST_ROUTES (2 * (TOPO_TUNNELS_MAX + 4))
+#define AGENT_HOST_RULES (2 * TOPO_TUNNELS_MAX)
+#define AGENT_HOST_IP_STRLEN (INET6_ADDRSTRLEN + 4)   /* "X::Y/128" */
 #define AGENT_HOST_STATE_SCHEMA "wgbench.agent-state/1"
 
 struct json_object;
 struct sample_node_spec;
 struct topo_node_cfg;
 
+/* An address of either family, with its prefix length where one is meant. */
+struct agent_host_ip {
+	int af;                       /* AF_INET: v4, AF_INET6: v6 */
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+	};
+	unsigned int plen;
+};
+
 struct agent_host_addr {
 	char dev[IFNAMSIZ];
-	struct in_addr a;
-	unsigned int plen;
+	struct agent_host_ip a;
 	bool given;                   /* the hosts file's: already there, never removed */
 };
 
 struct agent_host_route {
-	struct in_addr dst;
-	unsigned int plen;
+	struct agent_host_ip dst;     /* its family is the route's */
 	bool has_via;
-	struct in_addr via;
+	struct agent_host_ip via;
 	char dev[IFNAMSIZ];           /* "" : the kernel picks it from via */
 	uint32_t table;               /* 0: main */
 };
 
-/* "from FROM/P to TO/P lookup TABLE" at priority PRIO. */
+/* "from FROM/P to TO/P lookup TABLE" at priority PRIO, in from's family. */
 struct agent_host_rule {
-	struct in_addr from, to;
-	unsigned int from_plen, to_plen;
+	struct agent_host_ip from, to;
 	uint32_t table, prio;
 };
 
@@ -68,11 +78,14 @@ struct agent_host_tun {
 	uint16_t port;
 	uint8_t key[TUN_KEY_LEN];     /* this end's private key */
 	uint8_t peer[TUN_KEY_LEN];    /* the other end's public key */
-	struct sockaddr_in endpoint;
+	union {                       /* endpoint.sin_family says which */
+		struct sockaddr_in endpoint;
+		struct sockaddr_in6 endpoint6;
+	};
 	struct tun_allowed_ip allowed[TUN_MAX_ALLOWED];
 	size_t n_allowed;
-	struct in_addr addr;
-	unsigned int plen;
+	struct agent_host_ip addr[2]; /* one per family of --inner */
+	size_t n_addr;
 };
 
 struct agent_host_plan {
@@ -81,13 +94,14 @@ struct agent_host_plan {
 	enum topo_shape shape;
 	enum tun_kind wg;             /* as asked: auto, kernel, wireguard-go, none */
 	unsigned int tunnels;
+	unsigned int ip, inner;       /* TOPO_FAM_* of the underlay and the traffic */
 	char dev[2][IFNAMSIZ];        /* [LINK_LAN], [LINK_UNDERLAY]: "" where it has none */
-	bool forward;                 /* a site gateway: ip_forward on */
+	bool forward;                 /* a site gateway: ip_forward on (and IPv6's with --inner 6|dual) */
 	struct agent_host_addr addr[AGENT_HOST_ADDRS];
 	size_t n_addr;
 	struct agent_host_route route[AGENT_HOST_ROUTES];
 	size_t n_route;
-	struct agent_host_rule rule[TOPO_TUNNELS_MAX];
+	struct agent_host_rule rule[AGENT_HOST_RULES];
 	size_t n_rule;
 	struct agent_host_tun tun[TOPO_TUNNELS_MAX];
 	size_t n_tun;
@@ -95,6 +109,14 @@ struct agent_host_plan {
 
 /* "A.B.C.D/P" (0 or -EINVAL). */
 int agent_host_cidr(const char *s, struct in_addr *a, unsigned int *plen);
+/* Either family: "A.B.C.D/P" or "X::Y/P" (plen: with the prefix length,
+ * else an address alone), and back into buf (AGENT_HOST_IP_STRLEN). */
+int agent_host_ip_parse(const char *s, bool plen, struct agent_host_ip *out);
+void agent_host_ip_str(const struct agent_host_ip *a, bool plen, char *buf, size_t len);
+/* The network of a (host bits cleared). */
+struct agent_host_ip agent_host_ip_net(struct agent_host_ip a);
+/* a as a WireGuard allowed IP (a/plen). */
+struct tun_allowed_ip agent_host_ip_allowed(struct agent_host_ip a);
 
 /* Pure: the plan as JSON (keys as hex; without them when !keys, for the
  * check), and back, strictly (-EINVAL, why names the field). */

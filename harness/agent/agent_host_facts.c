@@ -2,12 +2,16 @@
  * the same host object as the controller's own (results_host_json: kernel,
  * CPU model, cores), each named device's driver, version, firmware and bus
  * as its driver reports them (the ethtool ioctl ETHTOOL_GDRVINFO), its MTU
- * and speed, and the tunnel's implementation as built. */
+ * and speed, and the tunnel's implementation as built; "network": every
+ * interface of the part with the addresses the kernel has on it (both
+ * families), and each tunnel's peer endpoint as WireGuard reports it. */
 #include "agent_host_impl.h"
+#include "nlx.h"
 #include "results.h"
 #include "traffic.h"
 #include "util.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <json-c/json.h>
 #include <linux/ethtool.h>
@@ -51,6 +55,65 @@ static struct json_object *nic_json(int fd, const char *dev)
 	return o;
 }
 
+/* {"name","role","state","addresses":["A/P"...],"mtu"}, read back. */
+static struct json_object *iface_json(struct nlx *nl, const char *name, enum topo_link_role r)
+{
+	struct json_object *o = json_object_new_object(), *addrs = json_object_new_array();
+	struct agent_host_ip a;
+	struct nlx_link_info li;
+	char s[AGENT_HOST_IP_STRLEN];
+	size_t i;
+	int ret = nlx_link_info(nl, name, &li);
+
+	json_object_object_add(o, "name", json_object_new_string(name));
+	json_object_object_add(o, "role", json_object_new_string(topo_link_name(r)));
+	json_object_object_add(o, "state", json_object_new_string(ret ? "missing" : li.up ? "up" : "down"));
+	for (i = 0; !ret && i < li.n_addr + li.n_addr6; i++) {
+		a = i < li.n_addr ? (struct agent_host_ip){ .af = AF_INET, .v4 = li.addr[i], .plen = li.plen[i] } :
+		    (struct agent_host_ip){ .af = AF_INET6, .v6 = li.addr6[i - li.n_addr],
+					    .plen = li.plen6[i - li.n_addr] };
+		agent_host_ip_str(&a, true, s, sizeof(s));
+		json_object_array_add(addrs, json_object_new_string(s));
+	}
+	json_object_object_add(o, "addresses", addrs);
+	json_object_object_add(o, "mtu", ret ? NULL : json_object_new_int((int)li.mtu));
+	return o;
+}
+
+/* {"interfaces":[...], "tunnels":[{"index","interface","peer_endpoint"}]} */
+static struct json_object *network_json(const struct agent_host *h)
+{
+	struct json_object *o = json_object_new_object(), *ifs = json_object_new_array(), *tuns;
+	struct tun_device_info *d;
+	char ep[INET6_ADDRSTRLEN + 8];
+	size_t k;
+	int r;
+
+	for (r = LINK_LAN; r <= LINK_UNDERLAY; r++)
+		if (h->plan.dev[r][0])
+			json_object_array_add(ifs, iface_json(h->nl, h->plan.dev[r], (enum topo_link_role)r));
+	for (k = 0; k < h->n_end; k++)
+		json_object_array_add(ifs, iface_json(h->nl, h->plan.tun[k].ifname, LINK_TUNNEL));
+	json_object_object_add(o, "interfaces", ifs);
+	tuns = json_object_new_array();
+	for (k = 0; k < h->n_end; k++) {
+		struct json_object *t = json_object_new_object();
+
+		ep[0] = 0;
+		if (!tun_device_read("/proc/self/ns/net", h->plan.tun[k].ifname, &d)) {
+			if (d->n_peers)
+				tun_endpoint_str(&d->peers[0].endpoint, ep, sizeof(ep));
+			tun_device_free(d);
+		}
+		json_object_object_add(t, "index", json_object_new_int((int)k));
+		json_object_object_add(t, "interface", json_object_new_string(h->plan.tun[k].ifname));
+		json_object_object_add(t, "peer_endpoint", ep[0] ? json_object_new_string(ep) : NULL);
+		json_object_array_add(tuns, t);
+	}
+	json_object_object_add(o, "tunnels", tuns);
+	return o;
+}
+
 int agent_host_facts(const struct agent_host *h, struct json_object **out)
 {
 	struct json_object *o = NULL, *nics, *wg;
@@ -72,6 +135,8 @@ int agent_host_facts(const struct agent_host *h, struct json_object **out)
 	json_object_object_add(wg, "version", str(h && h->ops ? h->wg_version : NULL));
 	json_object_object_add(o, "wireguard", wg);
 	json_object_object_add(o, "iperf3", str(traffic_iperf_version()));
+	if (h)
+		json_object_object_add(o, "network", network_json(h));
 	*out = o;
 	return 0;
 }

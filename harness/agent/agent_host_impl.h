@@ -50,7 +50,7 @@ void agent_host_state_end(struct agent_host *h);
  * still the wireguard-go of that interface. what names it for messages. */
 int agent_host_undo(struct nlx *nl, struct json_object *step, char *what, size_t len);
 
-int agent_host_nl_addr_del(struct nlx *nl, const char *dev, struct in_addr a, unsigned int plen);
+int agent_host_nl_addr_del(struct nlx *nl, const char *dev, const struct agent_host_ip *a);
 int agent_host_nl_route_del(struct nlx *nl, const struct agent_host_route *r);
 int agent_host_nl_rule(struct nlx *nl, const struct agent_host_rule *r, bool add);
 /* Interfaces of this namespace whose names start with prefix. */

@@ -2,7 +2,8 @@
  * an address, a route, a rule, a link; a rule with a destination (so that
  * a drain address's replies go into its tunnel only towards the source lan,
  * and the machine's own traffic from that address is left alone). Raw
- * libnl on nlx's socket, its errors through nlx_check()/nlx_errno(). */
+ * libnl on nlx's socket, its errors through nlx_check()/nlx_errno(); either
+ * family, the address's. */
 #include "agent_host_impl.h"
 #include "nlx.h"
 #include "util.h"
@@ -20,12 +21,13 @@
 #include <netlink/route/route.h>
 #include <netlink/route/rule.h>
 
-static struct nl_addr *v4(struct in_addr a, unsigned int plen)
+static struct nl_addr *nl_ip(const struct agent_host_ip *a)
 {
-	struct nl_addr *addr = nl_addr_build(AF_INET, &a, sizeof(a));
+	struct nl_addr *addr = a->af == AF_INET6 ? nl_addr_build(AF_INET6, &a->v6, sizeof(a->v6)) :
+			       nl_addr_build(AF_INET, &a->v4, sizeof(a->v4));
 
 	if (addr)
-		nl_addr_set_prefixlen(addr, (int)plen);
+		nl_addr_set_prefixlen(addr, (int)a->plen);
 	return addr;
 }
 
@@ -35,10 +37,10 @@ static int gone_ok(int ret)
 	return ret == -EADDRNOTAVAIL || ret == -ENOENT || ret == -ESRCH || ret == -ENODEV ? 0 : ret;
 }
 
-int agent_host_nl_addr_del(struct nlx *nl, const char *dev, struct in_addr a, unsigned int plen)
+int agent_host_nl_addr_del(struct nlx *nl, const char *dev, const struct agent_host_ip *a)
 {
 	struct rtnl_addr *ra = rtnl_addr_alloc();
-	struct nl_addr *local = v4(a, plen);
+	struct nl_addr *local = nl_ip(a);
 	int ret, ifindex = 0;
 
 	ret = ra && local ? 0 : -ENOMEM;
@@ -46,8 +48,9 @@ int agent_host_nl_addr_del(struct nlx *nl, const char *dev, struct in_addr a, un
 		ret = -ENODEV;   /* the device is gone, its addresses with it */
 	if (!ret) {
 		rtnl_addr_set_ifindex(ra, ifindex);
+		rtnl_addr_set_family(ra, a->af);
 		rtnl_addr_set_local(ra, local);
-		rtnl_addr_set_prefixlen(ra, (int)plen);
+		rtnl_addr_set_prefixlen(ra, (int)a->plen);
 		ret = nlx_errno(nl, rtnl_addr_delete(nlx_sock(nl), ra, 0));
 	}
 	nl_addr_put(local);
@@ -58,11 +61,11 @@ int agent_host_nl_addr_del(struct nlx *nl, const char *dev, struct in_addr a, un
 int agent_host_nl_route_del(struct nlx *nl, const struct agent_host_route *r)
 {
 	struct rtnl_route *rt = rtnl_route_alloc();
-	struct nl_addr *d = v4(r->dst, r->plen);
+	struct nl_addr *d = nl_ip(&r->dst);
 	int ret = rt && d ? 0 : -ENOMEM;
 
 	if (!ret) {
-		rtnl_route_set_family(rt, AF_INET);
+		rtnl_route_set_family(rt, r->dst.af);
 		rtnl_route_set_table(rt, r->table ? r->table : RT_TABLE_MAIN);
 		rtnl_route_set_dst(rt, d);
 		rtnl_route_set_scope(rt, RT_SCOPE_NOWHERE);   /* any scope */
@@ -76,21 +79,20 @@ int agent_host_nl_route_del(struct nlx *nl, const struct agent_host_route *r)
 int agent_host_nl_rule(struct nlx *nl, const struct agent_host_rule *r, bool add)
 {
 	struct rtnl_rule *rule = rtnl_rule_alloc();
-	struct nl_addr *s = v4(r->from, r->from_plen), *d = v4(r->to, r->to_plen);
-	char what[160], a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+	struct nl_addr *s = nl_ip(&r->from), *d = nl_ip(&r->to);
+	char what[160], a[AGENT_HOST_IP_STRLEN], b[AGENT_HOST_IP_STRLEN];
 	int ret = rule && s && d ? 0 : -ENOMEM;
 
 	if (!ret) {
-		rtnl_rule_set_family(rule, AF_INET);
+		rtnl_rule_set_family(rule, r->from.af);
 		rtnl_rule_set_src(rule, s);
 		rtnl_rule_set_dst(rule, d);
 		rtnl_rule_set_table(rule, r->table);
 		rtnl_rule_set_action(rule, FR_ACT_TO_TBL);
 		rtnl_rule_set_prio(rule, r->prio);
-		inet_ntop(AF_INET, &r->from, a, sizeof(a));
-		inet_ntop(AF_INET, &r->to, b, sizeof(b));
-		snprintf(what, sizeof(what), "adding rule from %s/%u to %s/%u lookup %u", a, r->from_plen,
-			 b, r->to_plen, r->table);
+		agent_host_ip_str(&r->from, true, a, sizeof(a));
+		agent_host_ip_str(&r->to, true, b, sizeof(b));
+		snprintf(what, sizeof(what), "adding rule from %s to %s lookup %u", a, b, r->table);
 		if (add)
 			ret = nlx_check(nl, rtnl_rule_add(nlx_sock(nl), rule, NLM_F_CREATE | NLM_F_EXCL), what);
 		else

@@ -3,7 +3,8 @@
  *
  * /run/wgbench/<prefix>agent.json:
  *   {"schema":"wgbench.agent-state/1","prefix","node","pid","created",
- *    "steps":[{"kind":"sysctl","path","before"}, {"kind":"addr","dev","address"},
+ *    "steps":[{"kind":"sysctl","path","before"}, {"kind":"addr","dev","address"}
+ *             (addresses of either family: "10.100.0.1/24", "fd77:100::1/64"),
  *             {"kind":"tunnel","ifname","impl","pid"}, {"kind":"route",...},
  *             {"kind":"rule",...}],
  *    "variant": null | {"name","records":[...]}}
@@ -153,13 +154,12 @@ static int undo_sysctl(struct json_object *s, char *what, size_t len)
 static int undo_addr(struct nlx *nl, struct json_object *s, char *what, size_t len)
 {
 	const char *dev = sget(s, "dev"), *a = sget(s, "address");
-	struct in_addr ip;
-	unsigned int plen;
+	struct agent_host_ip ip;
 
 	snprintf(what, len, "address %s on %s", a ? a : "?", dev ? dev : "?");
-	if (!dev || !a || agent_host_cidr(a, &ip, &plen))
+	if (!dev || !a || agent_host_ip_parse(a, true, &ip))
 		return -EINVAL;
-	return agent_host_nl_addr_del(nl, dev, ip, plen);
+	return agent_host_nl_addr_del(nl, dev, &ip);
 }
 
 static int undo_route(struct nlx *nl, struct json_object *s, char *what, size_t len)
@@ -169,7 +169,7 @@ static int undo_route(struct nlx *nl, struct json_object *s, char *what, size_t 
 	const char *dst = sget(s, "dst");
 
 	snprintf(what, len, "route %s", dst ? dst : "?");
-	if (!dst || agent_host_cidr(dst, &r.dst, &r.plen))
+	if (!dst || agent_host_ip_parse(dst, true, &r.dst))
 		return -EINVAL;
 	r.table = json_object_object_get_ex(s, "table", &t) ? (uint32_t)json_object_get_int64(t) : 0;
 	return agent_host_nl_route_del(nl, &r);
@@ -182,8 +182,9 @@ static int undo_rule(struct nlx *nl, struct json_object *s, char *what, size_t l
 	struct json_object *t, *p;
 
 	snprintf(what, len, "rule from %s to %s", from ? from : "?", to ? to : "?");
-	if (!from || !to || agent_host_cidr(from, &r.from, &r.from_plen) ||
-	    agent_host_cidr(to, &r.to, &r.to_plen) || !json_object_object_get_ex(s, "table", &t) ||
+	if (!from || !to || agent_host_ip_parse(from, true, &r.from) ||
+	    agent_host_ip_parse(to, true, &r.to) || r.from.af != r.to.af ||
+	    !json_object_object_get_ex(s, "table", &t) ||
 	    !json_object_object_get_ex(s, "priority", &p))
 		return -EINVAL;
 	r.table = (uint32_t)json_object_get_int64(t);

@@ -42,7 +42,8 @@ struct hosts_bed {
 	struct agent_ssh *ssh[NODE__COUNT];
 	struct agent_fleet fleet;
 	unsigned int tunnels;         /* built with this many; 0: down */
-	char drain[TOPO_TUNNELS_MAX][INET_ADDRSTRLEN];
+	unsigned int built;           /* the last time it was up (the facts are of it) */
+	char drain[2][TOPO_TUNNELS_MAX][INET6_ADDRSTRLEN];   /* [AF_INET6?][k], "": none */
 	char impl[NODE__COUNT][16];
 	char version[NODE__COUNT][96];
 	struct json_object *facts[NODE__COUNT];
@@ -63,7 +64,7 @@ static struct agent_chan *C(struct hosts_bed *b, enum topo_node_id n)
 static int plan_json(struct hosts_bed *b, enum topo_node_id n, unsigned int tunnels,
 		     const struct hosts_keys *keys, char **out)
 {
-	struct hosts_plan_in in = { &b->hf, b->o->prefix, b->o->wg, tunnels, keys };
+	struct hosts_plan_in in = { &b->hf, b->o->prefix, b->o->wg, tunnels, keys, b->o->ip, b->o->inner };
 	struct agent_host_plan *p = malloc(sizeof(*p));
 	int ret = p ? hosts_plan_node(&in, n, p) : -ENOMEM;
 
@@ -175,16 +176,19 @@ static int ping_all(struct hosts_bed *b)
 	unsigned int k;
 	int ret = 0;
 
-	for (k = 0; k < b->tunnels && !ret; k++) {
-		ret = agent_chan_send(c, "ping %s %.0f", b->drain[k], PING_TIMEOUT);
+	for (k = 0; k < 2 * b->tunnels && !ret; k++) {   /* IPv4's, then IPv6's */
+		const char *d = b->drain[k / b->tunnels][k % b->tunnels];
+
+		if (!d[0])
+			continue;
+		ret = agent_chan_send(c, "ping %s %.0f", d, PING_TIMEOUT);
 		if (!ret)
 			ret = agent_chan_reply(c, PING_TIMEOUT + 10, words, sizeof(words), NULL);
 		if (ret)
 			wgb_err("%s cannot reach %s %s%s", topo_node_name(b->fleet.client),
-				topo_node_name(b->fleet.server), b->drain[k],
-				b->o->wg != TUN_NONE ? " through the tunnel" : "");
+				topo_node_name(b->fleet.server), d, b->o->wg != TUN_NONE ? " through the tunnel" : "");
 		else
-			wgb_debug("hosts: %s -> %s: %s ms", topo_node_name(b->fleet.client), b->drain[k], words);
+			wgb_debug("hosts: %s -> %s: %s ms", topo_node_name(b->fleet.client), d, words);
 	}
 	return ret;
 }
@@ -230,13 +234,28 @@ static void say_up(struct hosts_bed *b)
 	fflush(b->tty);
 }
 
+/* The drain addresses of each family --inner has. */
+static void set_drains(struct hosts_bed *b)
+{
+	unsigned int inner = b->o->inner ? b->o->inner : TOPO_FAM_4, k;
+	int f;
+
+	memset(b->drain, 0, sizeof(b->drain));
+	for (f = 0; f < 2; f++)
+		for (k = 0; (inner & (f ? TOPO_FAM_6 : TOPO_FAM_4)) && k < b->tunnels; k++) {
+			struct agent_host_ip a = hosts_plan_target(&b->hf, b->o->wg != TUN_NONE, k,
+								   f ? AF_INET6 : AF_INET);
+
+			agent_host_ip_str(&a, false, b->drain[f][k], sizeof(b->drain[f][k]));
+		}
+}
+
 static int hb_up(void *st, unsigned int tunnels)
 {
 	struct hosts_bed *b = B(st);
 	struct hosts_keys *keys;
 	char why[256];
 	double t0 = util_now_mono();
-	unsigned int k;
 	int ret;
 
 	if (b->tunnels)
@@ -253,11 +272,7 @@ static int hb_up(void *st, unsigned int tunnels)
 		explicit_bzero(keys, sizeof(*keys));
 	free(keys);
 	b->tunnels = tunnels;   /* what was built goes again on failure */
-	for (k = 0; k < tunnels; k++) {
-		struct in_addr a = hosts_plan_target(&b->hf, b->o->wg != TUN_NONE, k);
-
-		inet_ntop(AF_INET, &a, b->drain[k], sizeof(b->drain[k]));
-	}
+	set_drains(b);
 	if (!ret)
 		ret = ping_all(b);
 	if (!ret)
@@ -267,6 +282,7 @@ static int hb_up(void *st, unsigned int tunnels)
 		return ret;
 	}
 	b->build_s = util_now_mono() - t0;
+	b->built = tunnels;
 	take_facts(b);
 	say_up(b);
 	return 0;
@@ -294,10 +310,11 @@ static int hb_fits(void *st, unsigned int tunnels, const char *who)
 	return -EINVAL;
 }
 
-/* IPv4 only so far (opts.c check_family). */
 static const char *hb_drain_addr(void *st, unsigned int k, int af)
 {
-	return af == AF_INET && k < B(st)->tunnels ? B(st)->drain[k] : NULL;
+	const char *a = k < B(st)->tunnels ? B(st)->drain[af == AF_INET6][k] : "";
+
+	return a[0] ? a : NULL;
 }
 
 static const struct topo *hb_topo(void *st)
@@ -376,6 +393,7 @@ static struct json_object *hosts_json(struct hosts_bed *b)
 			json_object_deep_copy(b->facts[n], &h, NULL);
 		if (!h)
 			h = json_object_new_object();
+		json_object_object_del(h, "network");   /* run.json's "network" has it */
 		json_object_object_add(h, "ssh", json_object_new_string(b->hf.node[n].ssh));
 		ag = json_object_new_object();
 		json_object_object_add(ag, "version", json_object_new_string(agent_ssh_version(b->ssh[n])));
@@ -401,6 +419,57 @@ static void wg_facts(struct hosts_bed *b, struct json_object *wg)
 	json_object_object_add(wg, "version", json_object_new_string(b->version[NODE_GW1]));
 }
 
+static struct json_object *fact_at(struct hosts_bed *b, enum topo_node_id n, const char *list, size_t i)
+{
+	struct json_object *net, *arr;
+
+	if (!b->facts[n] || !json_object_object_get_ex(b->facts[n], "network", &net) ||
+	    !json_object_object_get_ex(net, list, &arr) || !json_object_is_type(arr, json_type_array))
+		return NULL;
+	return i == SIZE_MAX ? arr : json_object_array_get_idx(arr, i);
+}
+
+/* run.json's "network", as the netns backend's (topo_network_json): each
+ * machine's interfaces with the addresses its kernel has on them, and each
+ * tunnel's peer endpoints as WireGuard reports them, read by the agents. */
+static struct json_object *network_json(struct hosts_bed *b)
+{
+	struct json_object *o = json_object_new_object(), *nodes = json_object_new_array(), *tuns, *x;
+	unsigned int n, k;
+	int g;
+
+	json_object_object_add(o, "ip", json_object_new_string(topo_family_name(b->o->ip)));
+	json_object_object_add(o, "inner", json_object_new_string(topo_family_name(b->o->inner)));
+	for (n = 0; n < NODE__COUNT; n++) {
+		struct json_object *one;
+
+		if (!(x = fact_at(b, n, "interfaces", SIZE_MAX)))
+			continue;
+		one = json_object_new_object();
+		json_object_object_add(one, "name", json_object_new_string(topo_node_name(n)));
+		json_object_object_add(one, "interfaces", json_object_get(x));
+		json_object_array_add(nodes, one);
+	}
+	json_object_object_add(o, "nodes", nodes);
+	tuns = json_object_new_array();
+	for (k = 0; b->o->wg != TUN_NONE && k < b->built; k++) {
+		struct json_object *one = json_object_new_object(), *eps = json_object_new_object();
+
+		json_object_object_add(one, "index", json_object_new_int((int)k));
+		for (g = 0; g < 2; g++) {
+			struct json_object *t = fact_at(b, g ? NODE_GW2 : NODE_GW1, "tunnels", k), *ep = NULL;
+
+			if (t)
+				json_object_object_get_ex(t, "peer_endpoint", &ep);
+			json_object_object_add(eps, topo_node_name(g ? NODE_GW2 : NODE_GW1), json_object_get(ep));
+		}
+		json_object_object_add(one, "peer_endpoints", eps);
+		json_object_array_add(tuns, one);
+	}
+	json_object_object_add(o, "tunnels", tuns);
+	return o;
+}
+
 static void hb_facts(void *st, struct json_object *j)
 {
 	struct hosts_bed *b = B(st);
@@ -411,6 +480,8 @@ static void hb_facts(void *st, struct json_object *j)
 	if (json_object_object_get_ex(j, "wireguard", &wg) && wg)
 		wg_facts(b, wg);
 	json_object_object_add(j, "hosts", hosts_json(b));
+	if (b->built)
+		json_object_object_add(j, "network", network_json(b));
 }
 
 static void hb_close(void *st)
@@ -450,7 +521,7 @@ static const struct bed_ops hosts_ops = {
 
 static int check_opts(const struct opts *o, const struct hosts_file *hf)
 {
-	char why[256];
+	char why[PATH_MAX + 320];
 
 	if (o->have_topology && o->topology != hf->shape) {
 		wgb_err("--topology %s: %s is a %s testbed (its \"topology\")", topo_shape_name(o->topology),
@@ -459,6 +530,11 @@ static int check_opts(const struct opts *o, const struct hosts_file *hf)
 	}
 	if (hosts_plan_fits(hf, o->tunnels, why, sizeof(why))) {
 		wgb_err("--tunnels %u: %s", o->tunnels, why);
+		return -EINVAL;
+	}
+	if (hosts_plan_families(hf, o->ip ? o->ip : TOPO_FAM_4, o->inner ? o->inner : TOPO_FAM_4, why,
+				sizeof(why))) {
+		wgb_err("%s", why);
 		return -EINVAL;
 	}
 	return 0;

@@ -8,33 +8,49 @@
 #include <stdio.h>
 #include <string.h>
 
-/* An address of a link end: the file's, or the plan's. */
-struct end {
-	struct in_addr a;
-	unsigned int plen;
-};
-
-static struct end end_of(const struct hosts_file *hf, enum topo_node_id n, enum topo_link_role r,
-			 unsigned int k)
+/* The address of a link end in family af: the file's (IPv4), or the
+ * plan's (topo_plan.h). */
+static struct agent_host_ip end_of(const struct hosts_file *hf, enum topo_node_id n, enum topo_link_role r,
+				   unsigned int k, int af)
 {
-	const struct hosts_link *l = &hf->node[n].link[r];
-	struct end e;
+	const struct hosts_link *l = r == LINK_TUNNEL ? NULL : &hf->node[n].link[r];
+	struct agent_host_ip e = { .af = af };
 
-	if (l->given) {
-		e.a = l->addr;
-		e.plen = l->plen;
-		if (n == NODE_DRAIN)   /* fits() allows one tunnel with a given drain address */
-			e.a.s_addr = htonl(ntohl(e.a.s_addr) + k);
+	if (af == AF_INET6) {   /* given addresses are IPv4 (hosts_plan_families) */
+		topo_plan_addr6(n, r, k, &e.v6, &e.plen);
 		return e;
 	}
-	topo_plan_addr(n, r, k, &e.a, &e.plen);
+	if (l && l->given) {
+		e.v4 = l->addr;
+		e.plen = l->plen;
+		if (n == NODE_DRAIN)   /* fits() allows one tunnel with a given drain address */
+			e.v4.s_addr = htonl(ntohl(e.v4.s_addr) + k);
+		return e;
+	}
+	topo_plan_addr(n, r, k, &e.v4, &e.plen);
 	return e;
 }
 
-static struct end net_of(struct end e)
+/* One address alone (/32, /128). */
+static struct agent_host_ip host_of(struct agent_host_ip e)
 {
-	e.a.s_addr = htonl(ntohl(e.a.s_addr) & (e.plen ? ~0u << (32 - e.plen) : 0));
+	e.plen = e.af == AF_INET6 ? 128 : 32;
 	return e;
+}
+
+/* The families a link carries: the underlay --ip's, the lans and tunnels --inner's. */
+static unsigned int fams(const struct hosts_plan_in *in, enum topo_link_role r)
+{
+	unsigned int f = r == LINK_UNDERLAY ? in->ip : in->inner;
+
+	return f ? f : TOPO_FAM_4;
+}
+
+static const int afs[2] = { AF_INET, AF_INET6 };
+
+static bool has_af(unsigned int fam, int af)
+{
+	return fam & (af == AF_INET6 ? TOPO_FAM_6 : TOPO_FAM_4);
 }
 
 int hosts_plan_fits(const struct hosts_file *hf, unsigned int tunnels, char *why, size_t len)
@@ -47,13 +63,38 @@ int hosts_plan_fits(const struct hosts_file *hf, unsigned int tunnels, char *why
 	return 0;
 }
 
-struct in_addr hosts_plan_target(const struct hosts_file *hf, bool tunnel, unsigned int k)
+int hosts_plan_families(const struct hosts_file *hf, unsigned int ip, unsigned int inner, char *why,
+			size_t len)
+{
+	unsigned int n;
+	int r;
+
+	for (n = 0; n < NODE__COUNT; n++)
+		for (r = LINK_LAN; r <= LINK_UNDERLAY; r++) {
+			const struct hosts_link *l = &hf->node[n].link[r];
+			unsigned int f = r == LINK_UNDERLAY ? ip : inner;
+			char a[INET_ADDRSTRLEN];
+
+			if (!l->given || !(f & TOPO_FAM_6))
+				continue;
+			inet_ntop(AF_INET, &l->addr, a, sizeof(a));
+			snprintf(why, len, "%s: nodes.%s.links.%s: gives the IPv4 address %s/%u, and --%s %s puts "
+				 "IPv6 on this link: a given address is IPv4 only (name the device alone to have the "
+				 "plan's addresses added, or use --%s 4)", hf->path, topo_node_name(n),
+				 topo_link_name(r), a, l->plen, r == LINK_UNDERLAY ? "ip" : "inner",
+				 topo_family_name(f), r == LINK_UNDERLAY ? "ip" : "inner");
+			return -EINVAL;
+		}
+	return 0;
+}
+
+struct agent_host_ip hosts_plan_target(const struct hosts_file *hf, bool tunnel, unsigned int k, int af)
 {
 	if (hf->shape == TOPO_SITE)
-		return end_of(hf, NODE_DRAIN, LINK_LAN, k).a;
+		return end_of(hf, NODE_DRAIN, LINK_LAN, k, af);
 	if (tunnel)
-		return topo_plan_target(TOPO_P2P, true, k);
-	return end_of(hf, NODE_GW2, LINK_UNDERLAY, 0).a;
+		return end_of(hf, NODE_GW2, LINK_TUNNEL, k, af);
+	return end_of(hf, NODE_GW2, LINK_UNDERLAY, 0, af);
 }
 
 enum topo_node_id hosts_plan_client(const struct hosts_file *hf)
@@ -79,21 +120,34 @@ int hosts_plan_keys(unsigned int tunnels, struct hosts_keys *k)
 
 /* ---- one node ---- */
 
-static int add_addr(struct agent_host_plan *p, enum topo_link_role r, struct end e, bool given)
+static int add_addr(struct agent_host_plan *p, const char *dev, struct agent_host_ip e, bool given)
 {
 	struct agent_host_addr *a;
 
 	if (p->n_addr == AGENT_HOST_ADDRS)
 		return -E2BIG;
 	a = &p->addr[p->n_addr++];
-	memcpy(a->dev, p->dev[r], sizeof(a->dev));
-	a->a = e.a;
-	a->plen = e.plen;
+	memset(a->dev, 0, sizeof(a->dev));
+	memcpy(a->dev, dev, strnlen(dev, sizeof(a->dev) - 1));
+	a->a = e;
 	a->given = given;
 	return 0;
 }
 
-static int add_route(struct agent_host_plan *p, struct end dst, const struct in_addr *via,
+/* Link r's addresses of node n (drain address k), one per family it carries. */
+static int add_addrs(const struct hosts_plan_in *in, struct agent_host_plan *p, enum topo_node_id n,
+		     enum topo_link_role r, unsigned int k)
+{
+	bool given = in->hf->node[n].link[r].given && k == 0;
+	int i, ret = 0;
+
+	for (i = 0; i < 2 && !ret; i++)
+		if (has_af(fams(in, r), afs[i]))
+			ret = add_addr(p, p->dev[r], end_of(in->hf, n, r, k, afs[i]), given && afs[i] == AF_INET);
+	return ret;
+}
+
+static int add_route(struct agent_host_plan *p, struct agent_host_ip dst, const struct agent_host_ip *via,
 		     const char *dev, uint32_t table)
 {
 	struct agent_host_route *r;
@@ -101,11 +155,10 @@ static int add_route(struct agent_host_plan *p, struct end dst, const struct in_
 	if (p->n_route == AGENT_HOST_ROUTES)
 		return -E2BIG;
 	r = &p->route[p->n_route++];
-	r->dst = dst.a;
-	r->plen = dst.plen;
+	r->dst = dst;
 	r->has_via = via != NULL;
 	if (via)
-		r->via = *via;
+		r->via = host_of(*via);
 	memset(r->dev, 0, sizeof(r->dev));
 	if (dev)   /* dev may be one of p's own names: no snprintf onto p */
 		memcpy(r->dev, dev, strnlen(dev, sizeof(r->dev) - 1));
@@ -113,36 +166,55 @@ static int add_route(struct agent_host_plan *p, struct end dst, const struct in_
 	return 0;
 }
 
+static void allow(struct agent_host_tun *t, struct agent_host_ip a)
+{
+	t->allowed[t->n_allowed++] = agent_host_ip_allowed(a);
+}
+
+/* Tunnel k's peer, at its underlay address in the family --ip gives tunnel k. */
+static void set_endpoint(const struct hosts_plan_in *in, struct agent_host_tun *t, enum topo_node_id peer,
+			 unsigned int k)
+{
+	int af = topo_family_tunnel_af(fams(in, LINK_UNDERLAY), k);
+	struct agent_host_ip pu = end_of(in->hf, peer, LINK_UNDERLAY, 0, af);
+
+	memset(&t->endpoint6, 0, sizeof(t->endpoint6));
+	if (af == AF_INET6) {
+		t->endpoint6.sin6_family = AF_INET6;
+		t->endpoint6.sin6_addr = pu.v6;
+		t->endpoint6.sin6_port = htons(topo_plan_port(k));
+		return;
+	}
+	t->endpoint.sin_family = AF_INET;
+	t->endpoint.sin_addr = pu.v4;
+	t->endpoint.sin_port = htons(topo_plan_port(k));
+}
+
 /* Tunnel k's end at gateway g (0: gw1): the plan's ports, names and tunnel
- * addresses; the peer reached at its underlay address; allowed: what this
- * end sends into it (site: drain address k, or the source lan), and the
- * peer's tunnel address. */
+ * addresses; the peer reached at its underlay address; allowed, in each
+ * family of --inner: what this end sends into it (site: drain address k,
+ * or the source lan), and the peer's tunnel address. */
 static int add_tunnel(const struct hosts_plan_in *in, struct agent_host_plan *p, unsigned int k, int g)
 {
 	enum topo_node_id self = g ? NODE_GW2 : NODE_GW1, peer = g ? NODE_GW1 : NODE_GW2;
 	struct agent_host_tun *t = &p->tun[p->n_tun];
-	struct end pu = end_of(in->hf, peer, LINK_UNDERLAY, 0), pt;
-	int ret;
+	int i, ret;
 
 	ret = topo_plan_ifname(in->prefix, self, LINK_TUNNEL, k, t->ifname, sizeof(t->ifname));
 	if (ret)
 		return ret;
 	t->port = topo_plan_port(k);
-	t->endpoint.sin_family = AF_INET;
-	t->endpoint.sin_addr = pu.a;
-	t->endpoint.sin_port = htons(topo_plan_port(k));
-	topo_plan_addr(self, LINK_TUNNEL, k, &t->addr, &t->plen);
-	topo_plan_addr(peer, LINK_TUNNEL, k, &pt.a, &pt.plen);
-	t->n_allowed = 0;
-	if (in->hf->shape == TOPO_SITE) {
-		struct end x = g ? net_of(end_of(in->hf, NODE_SOURCE, LINK_LAN, 0)) :
-				   end_of(in->hf, NODE_DRAIN, LINK_LAN, k);
-
-		t->allowed[t->n_allowed].addr = x.a;
-		t->allowed[t->n_allowed++].cidr = (uint8_t)(g ? x.plen : 32);
+	set_endpoint(in, t, peer, k);
+	t->n_allowed = t->n_addr = 0;
+	for (i = 0; i < 2; i++) {
+		if (!has_af(fams(in, LINK_TUNNEL), afs[i]))
+			continue;
+		t->addr[t->n_addr++] = end_of(in->hf, self, LINK_TUNNEL, k, afs[i]);
+		if (in->hf->shape == TOPO_SITE)
+			allow(t, g ? agent_host_ip_net(end_of(in->hf, NODE_SOURCE, LINK_LAN, 0, afs[i])) :
+			      host_of(end_of(in->hf, NODE_DRAIN, LINK_LAN, k, afs[i])));
+		allow(t, host_of(end_of(in->hf, peer, LINK_TUNNEL, k, afs[i])));
 	}
-	t->allowed[t->n_allowed].addr = pt.a;
-	t->allowed[t->n_allowed++].cidr = 32;
 	if (in->keys) {
 		memcpy(t->key, in->keys->priv[k][g], TUN_KEY_LEN);
 		memcpy(t->peer, in->keys->pub[k][!g], TUN_KEY_LEN);
@@ -152,70 +224,89 @@ static int add_tunnel(const struct hosts_plan_in *in, struct agent_host_plan *p,
 }
 
 /* A site gateway: tunnel k carries drain address k (gw1: a route; gw2:
- * replies from it towards the source lan, a rule and a table each). */
+ * replies from it towards the source lan, a rule and a table each), in
+ * each family of --inner. */
 static int gateway_routes(const struct hosts_plan_in *in, struct agent_host_plan *p, int g)
 {
-	struct end l1 = net_of(end_of(in->hf, NODE_SOURCE, LINK_LAN, 0));
 	unsigned int k;
-	int ret = 0;
+	int i, ret = 0;
 
-	for (k = 0; k < in->tunnels && !ret; k++) {
-		struct end d = end_of(in->hf, NODE_DRAIN, LINK_LAN, k);
+	for (i = 0; i < 2 && !ret; i++) {
+		struct agent_host_ip l1 = agent_host_ip_net(end_of(in->hf, NODE_SOURCE, LINK_LAN, 0, afs[i]));
 
-		if (!g) {
-			d.plen = 32;
-			ret = add_route(p, d, NULL, p->tun[k].ifname, 0);
-			continue;
+		for (k = 0; has_af(fams(in, LINK_LAN), afs[i]) && k < in->tunnels && !ret; k++) {
+			struct agent_host_ip d = host_of(end_of(in->hf, NODE_DRAIN, LINK_LAN, k, afs[i]));
+
+			if (!g) {
+				ret = add_route(p, d, NULL, p->tun[k].ifname, 0);
+				continue;
+			}
+			if (p->n_rule == AGENT_HOST_RULES)
+				return -E2BIG;
+			p->rule[p->n_rule++] = (struct agent_host_rule){ .from = d, .to = l1,
+				.table = TOPO_RULE_TABLE_BASE + k, .prio = TOPO_RULE_PRIO_BASE + k };
+			ret = add_route(p, l1, NULL, p->tun[k].ifname, TOPO_RULE_TABLE_BASE + k);
 		}
-		p->rule[p->n_rule] = (struct agent_host_rule){ .from = d.a, .from_plen = 32, .to = l1.a,
-			.to_plen = l1.plen, .table = TOPO_RULE_TABLE_BASE + k, .prio = TOPO_RULE_PRIO_BASE + k };
-		p->n_rule++;
-		ret = add_route(p, l1, NULL, p->tun[k].ifname, TOPO_RULE_TABLE_BASE + k);
+	}
+	return ret;
+}
+
+/* --wg none: the far lan over the underlay, in each family of --inner
+ * (which --ip carries then: opts.c). */
+static int gateway_plain(const struct hosts_plan_in *in, struct agent_host_plan *p, int g)
+{
+	enum topo_node_id peer = g ? NODE_GW1 : NODE_GW2;
+	int i, ret = 0;
+
+	for (i = 0; i < 2 && !ret; i++) {
+		struct agent_host_ip far, via;
+
+		if (!has_af(fams(in, LINK_LAN), afs[i]))
+			continue;
+		far = agent_host_ip_net(end_of(in->hf, g ? NODE_SOURCE : NODE_DRAIN, LINK_LAN, 0, afs[i]));
+		via = end_of(in->hf, peer, LINK_UNDERLAY, 0, afs[i]);
+		ret = add_route(p, far, &via, NULL, 0);
 	}
 	return ret;
 }
 
 static int plan_gateway(const struct hosts_plan_in *in, struct agent_host_plan *p, int g)
 {
-	enum topo_node_id self = g ? NODE_GW2 : NODE_GW1, peer = g ? NODE_GW1 : NODE_GW2;
-	const struct hosts_node *hn = &in->hf->node[self];
+	enum topo_node_id self = g ? NODE_GW2 : NODE_GW1;
 	bool site = in->hf->shape == TOPO_SITE, tunnel = in->wg != TUN_NONE;
 	unsigned int k;
 	int ret = 0;
 
 	if (site)
-		ret = add_addr(p, LINK_LAN, end_of(in->hf, self, LINK_LAN, 0), hn->link[LINK_LAN].given);
+		ret = add_addrs(in, p, self, LINK_LAN, 0);
 	if (!ret)
-		ret = add_addr(p, LINK_UNDERLAY, end_of(in->hf, self, LINK_UNDERLAY, 0),
-			       hn->link[LINK_UNDERLAY].given);
+		ret = add_addrs(in, p, self, LINK_UNDERLAY, 0);
 	for (k = 0; tunnel && k < in->tunnels && !ret; k++)
 		ret = add_tunnel(in, p, k, g);
 	p->forward = site;
 	if (ret || !site)
 		return ret;
-	if (tunnel)
-		return gateway_routes(in, p, g);
-	/* --wg none: the far lan over the underlay */
-	{
-		struct end far = net_of(end_of(in->hf, g ? NODE_SOURCE : NODE_DRAIN, LINK_LAN, 0));
-		struct end via = end_of(in->hf, peer, LINK_UNDERLAY, 0);
-
-		return add_route(p, far, &via.a, NULL, 0);
-	}
+	return tunnel ? gateway_routes(in, p, g) : gateway_plain(in, p, g);
 }
 
 static int plan_end(const struct hosts_plan_in *in, struct agent_host_plan *p, enum topo_node_id n)
 {
 	bool drain = n == NODE_DRAIN;
-	struct end far = net_of(end_of(in->hf, drain ? NODE_SOURCE : NODE_DRAIN, LINK_LAN, 0));
-	struct end gw = end_of(in->hf, drain ? NODE_GW2 : NODE_GW1, LINK_LAN, 0);
-	bool given = in->hf->node[n].link[LINK_LAN].given;
 	unsigned int k;
-	int ret = 0;
+	int i, ret = 0;
 
 	for (k = 0; k < (drain ? in->tunnels : 1) && !ret; k++)
-		ret = add_addr(p, LINK_LAN, end_of(in->hf, n, LINK_LAN, k), given && k == 0);
-	return ret ? ret : add_route(p, far, &gw.a, p->dev[LINK_LAN], 0);
+		ret = add_addrs(in, p, n, LINK_LAN, k);
+	for (i = 0; i < 2 && !ret; i++) {
+		struct agent_host_ip far, gw;
+
+		if (!has_af(fams(in, LINK_LAN), afs[i]))
+			continue;
+		far = agent_host_ip_net(end_of(in->hf, drain ? NODE_SOURCE : NODE_DRAIN, LINK_LAN, 0, afs[i]));
+		gw = end_of(in->hf, drain ? NODE_GW2 : NODE_GW1, LINK_LAN, 0, afs[i]);
+		ret = add_route(p, far, &gw, p->dev[LINK_LAN], 0);
+	}
+	return ret;
 }
 
 int hosts_plan_node(const struct hosts_plan_in *in, enum topo_node_id n, struct agent_host_plan *out)
@@ -233,6 +324,8 @@ int hosts_plan_node(const struct hosts_plan_in *in, enum topo_node_id n, struct 
 	out->shape = in->hf->shape;
 	out->wg = in->wg;
 	out->tunnels = in->tunnels;
+	out->ip = fams(in, LINK_UNDERLAY);
+	out->inner = fams(in, LINK_LAN);
 	for (r = LINK_LAN; r <= LINK_UNDERLAY; r++)
 		if (hn->link[r].present)
 			snprintf(out->dev[r], IFNAMSIZ, "%s", hn->link[r].dev);

@@ -11,6 +11,12 @@
  *                 source lan into tunnel k (a rule and a table per tunnel)
  *   p2p   gw1, gw2: the underlay address and the tunnels; nothing routed
  *   --wg none: the gateways route the lans over the underlay instead.
+ *
+ * Each in the families of --ip (the underlay, the tunnels' endpoints: even
+ * k over IPv4, odd over IPv6 with dual) and --inner (the lans, the tunnels'
+ * addresses, allowed IPs, routes and rules), with topo_plan.h's numbers.
+ * Addresses given in the file are IPv4: a link that gives one carries no
+ * IPv6 (hosts_plan_families refuses it).
  */
 #ifndef WGB_HOSTS_PLAN_H
 #define WGB_HOSTS_PLAN_H
@@ -36,16 +42,21 @@ struct hosts_plan_in {
 	enum tun_kind wg;
 	unsigned int tunnels;
 	const struct hosts_keys *keys;   /* NULL: none in the plans (a check) */
+	unsigned int ip, inner;          /* TOPO_FAM_*, 0 meaning 4 */
 };
 
 /* Can the hosts file have this many tunnels? -EINVAL and why if not (a
  * drain address given in the file is one address: one tunnel). */
 int hosts_plan_fits(const struct hosts_file *hf, unsigned int tunnels, char *why, size_t len);
+/* Can the file's links carry these families? -EINVAL and why (the file,
+ * the field) if a link with a given (IPv4) address would need IPv6. */
+int hosts_plan_families(const struct hosts_file *hf, unsigned int ip, unsigned int inner, char *why,
+			size_t len);
 /* Node n's plan; -ENOENT when the file has no such node. */
 int hosts_plan_node(const struct hosts_plan_in *in, enum topo_node_id n, struct agent_host_plan *out);
-/* Where flow k's server listens (drain address k; gw2's tunnel address in
- * p2p; the underlay's with --wg none in p2p). */
-struct in_addr hosts_plan_target(const struct hosts_file *hf, bool tunnel, unsigned int k);
+/* Where flow k's server listens in family af (drain address k; gw2's
+ * tunnel address in p2p; the underlay's with --wg none in p2p). */
+struct agent_host_ip hosts_plan_target(const struct hosts_file *hf, bool tunnel, unsigned int k, int af);
 /* The nodes of the file's shape that run the clients and the servers. */
 enum topo_node_id hosts_plan_client(const struct hosts_file *hf);
 enum topo_node_id hosts_plan_server(const struct hosts_file *hf);

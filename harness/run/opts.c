@@ -496,9 +496,9 @@ static int check_family(const struct opts *o)
 	unsigned int ip = o->ip ? o->ip : TOPO_FAM_4, inner = o->inner ? o->inner : TOPO_FAM_4;
 
 	if (((ip | inner) & TOPO_FAM_6) && o->backend != TOPO_BACKEND_NETNS &&
-	    o->backend != TOPO_BACKEND_VM &&
-	    o->backend != TOPO_BACKEND_VMS) {
-		wgb_err("--ip %s --inner %s: --backend %s has IPv4 only so far; IPv6 needs --backend netns, vm or vms",
+	    o->backend != TOPO_BACKEND_VM && o->backend != TOPO_BACKEND_VMS &&
+	    o->backend != TOPO_BACKEND_HOSTS) {
+		wgb_err("--ip %s --inner %s: --backend %s has IPv4 only so far; IPv6 needs --backend netns, vm, vms or hosts",
 			topo_family_name(o->ip), topo_family_name(o->inner), opts_backend_name(o->backend));
 		return -EINVAL;
 	}

@@ -153,13 +153,19 @@ hosts_pids() {   # NAME PATTERN: pids in machine NAME whose command line matches
 }
 
 # What a machine holds of the run of prefix $PFX: its addresses beyond the
-# management link, routes, rules, interfaces, processes, files. Empty: none.
+# management link, routes, rules (IPv4 and IPv6: link-local and the
+# kernel's own aside), interfaces, processes, files. Empty: none.
 hosts_held() {   # NAME
 	{
 		ip -n "${PFX}m$1" -4 -o addr show | awk '$2 != "lo" && $2 != "mgmt" {print "address " $4 " on " $2}'
-		ip -n "${PFX}m$1" route show table all | grep -v -e "dev mgmt" -e "dev lo" -e "^local " \
-			-e "^broadcast " -e "^multicast " -e "^fe80" -e "^ff00" -e "^::1" -e "proto kernel" | sed 's/^/route /'
-		ip -n "${PFX}m$1" rule show | grep -v -e "lookup local" -e "lookup main" -e "lookup default" | sed 's/^/rule /'
+		ip -n "${PFX}m$1" -6 -o addr show scope global | awk '$2 != "lo" && $2 != "mgmt" {print "address " $4 " on " $2}'
+		for _f in -4 -6; do
+			ip -n "${PFX}m$1" $_f route show table all | grep -v -e "dev mgmt" -e "dev lo" -e "^local " \
+				-e "^broadcast " -e "^multicast " -e "^anycast " -e "^fe80" -e "^ff00" -e "^::1" \
+				-e "proto kernel" | sed 's/^/route /'
+			ip -n "${PFX}m$1" $_f rule show | grep -v -e "lookup local" -e "lookup main" -e "lookup default" \
+				| sed 's/^/rule /'
+		done
 		ip -n "${PFX}m$1" -o link show | awk -F': ' '{print $2}' | grep "^$PFX" | sed 's/^/interface /'
 		hosts_pids "$1" "agent --stdio" | sed 's/^/agent pid /'
 		hosts_pids "$1" "wireguard-go" | sed 's/^/wireguard-go pid /'
@@ -173,6 +179,11 @@ hosts_no_leftovers() {   # every machine holds nothing of the run
 		_held=$(hosts_held "$_n")
 		[ -z "$_held" ] || fail "machine $_n still holds: $(echo "$_held" | tr '\n' ';')"
 	done
+}
+
+# The forwarding sysctls of both families on a machine, for before/after.
+hosts_forwarding() {   # NAME
+	hosts_ssh "$1" cat /proc/sys/net/ipv4/ip_forward /proc/sys/net/ipv6/conf/all/forwarding | tr '\n' ' '
 }
 
 hosts_down() {
