@@ -440,8 +440,12 @@ int nlx_link_info(struct nlx *nl, const char *name, struct nlx_link_info *out)
 	reset(nl);
 	r = rtnl_link_get_kernel(nl->sk, 0, name, &link);
 	if (r < 0) {
-		if (nl->err == -ENODEV)
+		/* no such interface: said by the caller (the kernel's errno, or
+		 * libnl's on a socket of nlx_open_in()) */
+		if (nl->err == -ENODEV || (!nl->err && nle_errno(r) == -ENODEV)) {
+			reset(nl);
 			return -ENODEV;
+		}
 		snprintf(what, sizeof(what), "looking up %s", name);
 		return nlx_check(nl, r, what);
 	}

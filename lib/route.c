@@ -1,6 +1,7 @@
-/* route.c — `ip route get` without ip: one RTM_GETROUTE in this
- * namespace (route.h), the kernel's answer kept whole (device, gateway,
- * preferred source, table) so a refusal can name the route it chose. */
+/* route.c — `ip route get` without ip: one RTM_GETROUTE in a namespace
+ * (route.h), of either family, the kernel's answer kept whole (device,
+ * gateway, preferred source, table) so a refusal can name the route it
+ * chose. */
 #include "route.h"
 #include "nlx.h"
 #include "util.h"
@@ -13,11 +14,60 @@
 #include <stdio.h>
 #include <string.h>
 
+static size_t addr_len(int af)
+{
+	return af == AF_INET6 ? sizeof(struct in6_addr) : af == AF_INET ? sizeof(struct in_addr) : 0;
+}
+
+int route_addr_parse(const char *s, struct route_addr *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (s && inet_pton(AF_INET, s, &out->u.v4) == 1)
+		out->af = AF_INET;
+	else if (s && inet_pton(AF_INET6, s, &out->u.v6) == 1)
+		out->af = AF_INET6;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+const char *route_addr_str(const struct route_addr *a, char *buf, size_t len)
+{
+	if (!len)
+		return buf;
+	buf[0] = 0;
+	if (!a->af || !inet_ntop(a->af, &a->u, buf, (socklen_t)len))
+		buf[0] = 0;
+	return buf;
+}
+
+void route_addr_of(const struct sockaddr_storage *ss, struct route_addr *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (ss->ss_family == AF_INET)
+		out->u.v4 = ((const struct sockaddr_in *)ss)->sin_addr;
+	else if (ss->ss_family == AF_INET6)
+		out->u.v6 = ((const struct sockaddr_in6 *)ss)->sin6_addr;
+	else
+		return;
+	out->af = ss->ss_family;
+}
+
 struct answer {
 	struct route_info *r;
 	int oif;
 	bool got;
 };
+
+/* An address attribute of the answer's family into a. */
+static bool take_addr(struct nlattr *at, int af, struct route_addr *a)
+{
+	if (!at || (size_t)nla_len(at) != addr_len(af))
+		return false;
+	a->af = af;
+	memcpy(&a->u, nla_data(at), addr_len(af));
+	return true;
+}
 
 static int on_route(struct nl_msg *msg, void *arg)
 {
@@ -32,27 +82,21 @@ static int on_route(struct nl_msg *msg, void *arg)
 	a->r->type = rtm->rtm_type;
 	a->r->table = tb[RTA_TABLE] ? nla_get_u32(tb[RTA_TABLE]) : rtm->rtm_table;
 	a->oif = tb[RTA_OIF] ? (int)nla_get_u32(tb[RTA_OIF]) : 0;
-	if (tb[RTA_GATEWAY] && nla_len(tb[RTA_GATEWAY]) == 4) {
-		memcpy(&a->r->gw, nla_data(tb[RTA_GATEWAY]), 4);
-		a->r->has_gw = true;
-	}
-	if (tb[RTA_PREFSRC] && nla_len(tb[RTA_PREFSRC]) == 4) {
-		memcpy(&a->r->src, nla_data(tb[RTA_PREFSRC]), 4);
-		a->r->has_src = true;
-	}
+	a->r->has_gw = take_addr(tb[RTA_GATEWAY], rtm->rtm_family, &a->r->gw);
+	a->r->has_src = take_addr(tb[RTA_PREFSRC], rtm->rtm_family, &a->r->src);
 	return NL_OK;
 }
 
 static void describe(struct route_info *r)
 {
-	char dst[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN] = "", src[INET_ADDRSTRLEN] = "", table[16];
+	char dst[INET6_ADDRSTRLEN], gw[INET6_ADDRSTRLEN] = "", src[INET6_ADDRSTRLEN] = "", table[16];
 	int n;
 
-	inet_ntop(AF_INET, &r->dst, dst, sizeof(dst));
+	route_addr_str(&r->dst, dst, sizeof(dst));
 	if (r->has_gw)
-		inet_ntop(AF_INET, &r->gw, gw, sizeof(gw));
+		route_addr_str(&r->gw, gw, sizeof(gw));
 	if (r->has_src)
-		inet_ntop(AF_INET, &r->src, src, sizeof(src));
+		route_addr_str(&r->src, src, sizeof(src));
 	if (r->table == RT_TABLE_MAIN)
 		snprintf(table, sizeof(table), "main");
 	else if (r->table == RT_TABLE_LOCAL)
@@ -66,11 +110,11 @@ static void describe(struct route_info *r)
 		r->text[0] = 0;
 }
 
-static int oif_name(int ifindex, struct route_info *r)
+static int oif_name(const char *netns_path, int ifindex, struct route_info *r)
 {
 	struct nlx *nl = NULL;
 	struct rtnl_link *l = NULL;
-	int ret = nlx_open_in(NULL, NETLINK_ROUTE, "route", &nl);
+	int ret = nlx_open_in(netns_path, NETLINK_ROUTE, "route", &nl);
 
 	if (ret)
 		return ret;
@@ -83,27 +127,46 @@ static int oif_name(int ifindex, struct route_info *r)
 	return ret;
 }
 
-int route_get(struct in_addr dst, struct in_addr src, const char *iif, struct route_info *out)
+/* The RTM_GETROUTE request: dst (and src) as host routes of their family. */
+static int request(const struct route_addr *dst, const struct route_addr *src, int ifindex,
+		   struct nl_msg **out)
 {
-	struct rtmsg rtm = { .rtm_family = AF_INET, .rtm_dst_len = 32 };
+	int alen = (int)addr_len(dst->af);
+	struct rtmsg rtm = { .rtm_family = (unsigned char)dst->af, .rtm_dst_len = (unsigned char)(alen * 8) };
+	struct nl_msg *m;
+
+	if (src)
+		rtm.rtm_src_len = (unsigned char)(alen * 8);
+	m = nlmsg_alloc_simple(RTM_GETROUTE, NLM_F_REQUEST);
+	if (!m || nlmsg_append(m, &rtm, sizeof(rtm), NLMSG_ALIGNTO) < 0 ||
+	    nla_put(m, RTA_DST, alen, &dst->u) < 0 || (src && nla_put(m, RTA_SRC, alen, &src->u) < 0) ||
+	    (ifindex && nla_put_u32(m, RTA_IIF, (uint32_t)ifindex) < 0)) {
+		nlmsg_free(m);
+		return -ENOMEM;
+	}
+	*out = m;
+	return 0;
+}
+
+int route_get(const char *netns_path, const struct route_addr *dst, const struct route_addr *src,
+	      const char *iif, struct route_info *out)
+{
 	struct answer a = { .r = out };
 	struct nlx *nl = NULL;
 	struct nl_msg *m = NULL;
 	int ret, ifindex = 0, err;
 
 	memset(out, 0, sizeof(*out));
-	out->dst = dst;
-	if ((ret = nlx_open_in(NULL, NETLINK_ROUTE, "route", &nl)))
+	if (src && !src->af)
+		src = NULL;   /* none given */
+	if (!addr_len(dst->af) || (src && src->af != dst->af))
+		return -EINVAL;
+	out->dst = *dst;
+	if ((ret = nlx_open_in(netns_path, NETLINK_ROUTE, "route", &nl)))
 		return ret;
 	if (iif && (ret = nlx_ifindex(nl, iif, &ifindex)))
 		goto out;
-	ret = -ENOMEM;
-	if (src.s_addr)
-		rtm.rtm_src_len = 32;
-	m = nlmsg_alloc_simple(RTM_GETROUTE, NLM_F_REQUEST);
-	if (!m || nlmsg_append(m, &rtm, sizeof(rtm), NLMSG_ALIGNTO) < 0 ||
-	    nla_put(m, RTA_DST, 4, &dst) < 0 || (src.s_addr && nla_put(m, RTA_SRC, 4, &src) < 0) ||
-	    (ifindex && nla_put_u32(m, RTA_IIF, (uint32_t)ifindex) < 0))
+	if ((ret = request(dst, src, ifindex, &m)))
 		goto out;
 	nl_socket_modify_cb(nlx_sock(nl), NL_CB_VALID, NL_CB_CUSTOM, on_route, &a);
 	err = nl_send_auto(nlx_sock(nl), m);
@@ -114,7 +177,7 @@ int route_get(struct in_addr dst, struct in_addr src, const char *iif, struct ro
 	if (!ret && !a.got)
 		ret = -ENOENT;
 	if (!ret && a.oif)
-		ret = oif_name(a.oif, out);
+		ret = oif_name(netns_path, a.oif, out);
 	if (!ret)
 		describe(out);
 out:

@@ -84,6 +84,12 @@ static const struct tcase cases[] = {
 	{ "conntrack at 50%", "conntrack-full", 0, { "conntrack.count=131072" } },
 	{ "conntrack not loaded", "conntrack-full", 0, { "conntrack={\"present\":false}" } },
 	{ "tunnel 1420 over an underlay of 1300", "mtu-mismatch", 1, { "mtu.ends.0.underlay_mtu=1300" } },
+	{ "IPv4 endpoint: 1420 + 60 fits an underlay of 1480", "mtu-mismatch", 0, { "mtu.ends.0.underlay_mtu=1480" } },
+	{ "IPv6 endpoint: 1420 + 80 exceeds an underlay of 1480", "mtu-mismatch", 1,
+	  { "mtu.underlay_family=6", "mtu.ends.0.underlay_mtu=1480" } },
+	{ "IPv6 peer: the interface's rp_filter not judged, policy rules or not", "rp-filter-strict", 0,
+	  { "rp_filter.effective_interface=null", "rp_filter.reverse_interface=null",
+	    "rp_filter.policy_rules=[\"1000: from 10.60.0.0/24 lookup 100\"]" } },
 	{ "--peer-ssh: the reply path through the peer's wg0", "route-asymmetric", 0,
 	  { "route.reply={\"dst\":\"10.77.0.1\",\"text\":\"10.77.0.1 dev wg0 src 10.77.0.2 table main\","
 	    "\"oif\":\"wg0\",\"expected\":\"wg0\",\"allowed_by_peer\":true,\"wg_rx_delta\":128,\"wg_tx_delta\":128}" } },

@@ -62,6 +62,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "route.h"
 #include "topo.h"
 
 #define AGENT_PROTO 1
@@ -113,7 +114,7 @@ int agent_node_parse_client(char **w, size_t n, struct traffic_test *t, double *
 struct agent_node_live_req {
 	char prefix[TOPO_PREFIX_MAX + 1];
 	unsigned int port;            /* 0: not known */
-	struct in_addr back;          /* the controller's tunnel address */
+	struct route_addr back;       /* the controller's tunnel address, either family */
 	char ifname[IFNAMSIZ];        /* "": find it */
 };
 int agent_node_parse_live(char **w, size_t n, struct agent_node_live_req *r);

@@ -61,7 +61,7 @@ out:
 }
 
 /* The interface by name, else the best match of every WireGuard one here. */
-static int find_iface(const char *named, unsigned int port, struct in_addr back,
+static int find_iface(const char *named, unsigned int port, const struct route_addr *back,
 		      struct tun_device_info **out, const char **how)
 {
 	struct if_nameindex *ifs, *i;
@@ -86,7 +86,7 @@ static int find_iface(const char *named, unsigned int port, struct in_addr back,
 			*how = "listen port";
 			break;
 		}
-		if (!best && tun_device_peer_for(d, AF_INET, &back)) {
+		if (!best && tun_device_peer_for(d, back->af, &back->u)) {
 			best = d;
 			*how = "allowed ips";
 			continue;
@@ -117,20 +117,21 @@ static struct json_object *peer_json(const struct tun_peer_info *p)
 
 /* The route back to the controller's tunnel address, and the underlay. */
 static void routes_json(struct json_object *o, struct agent_live *l, const struct tun_peer_info *p,
-			struct in_addr back)
+			const struct route_addr *back)
 {
 	struct route_info rt, ep;
-	int r = route_get(back, (struct in_addr){ 0 }, NULL, &rt);
-	char dst[INET_ADDRSTRLEN];
+	struct route_addr epa = { 0 };
+	int r = route_get(NULL, back, NULL, NULL, &rt);
+	char dst[INET6_ADDRSTRLEN];
 
-	inet_ntop(AF_INET, &back, dst, sizeof(dst));
-	json_object_object_add(o, "route_back_dst", json_object_new_string(dst));
+	if (p)
+		route_addr_of(&p->endpoint, &epa);
+	json_object_object_add(o, "route_back_dst", json_object_new_string(route_addr_str(back, dst, sizeof(dst))));
 	json_object_object_add(o, "route_back", r ? NULL : jstr(rt.text));
 	json_object_object_add(o, "route_back_oif", r ? NULL : jstr(rt.oif));
 	json_object_object_add(o, "route_back_error", r ? json_object_new_string(strerror(-r)) : NULL);
 	json_object_object_add(o, "reply_through", json_object_new_boolean(!r && !strcmp(rt.oif, l->ifname)));
-	if (p && p->endpoint.ss_family == AF_INET &&
-	    !route_get(((const struct sockaddr_in *)&p->endpoint)->sin_addr, (struct in_addr){ 0 }, NULL, &ep)) {
+	if (epa.af && !route_get(NULL, &epa, NULL, NULL, &ep)) {
 		snprintf(l->underlay, sizeof(l->underlay), "%s", ep.oif);
 		json_object_object_add(o, "underlay_route", jstr(ep.text));
 	} else {
@@ -140,9 +141,9 @@ static void routes_json(struct json_object *o, struct agent_live *l, const struc
 }
 
 static struct json_object *attach_json(struct agent_live *l, const struct tun_device_info *d,
-				       const char *how, struct in_addr back)
+				       const char *how, const struct route_addr *back)
 {
-	const struct tun_peer_info *p = tun_device_peer_for(d, AF_INET, &back);
+	const struct tun_peer_info *p = tun_device_peer_for(d, back->af, &back->u);
 	struct json_object *o = json_object_new_object(), *mtu = json_object_new_object();
 	char ver[96] = "", exe[64], host[128] = "";
 
@@ -175,7 +176,7 @@ void agent_node_live_attach(struct node_agent *a, char **w, size_t n)
 	struct tun_device_info *d = NULL;
 	struct json_object *o;
 	const char *how = "?";
-	char path[128], back[INET_ADDRSTRLEN];
+	char path[128], back[INET6_ADDRSTRLEN];
 	int r;
 
 	if (agent_node_parse_live(w, n, &q)) {
@@ -191,8 +192,8 @@ void agent_node_live_attach(struct node_agent *a, char **w, size_t n)
 				"cleanup --prefix %s` there first", path, q.prefix);
 		return;
 	}
-	inet_ntop(AF_INET, &q.back, back, sizeof(back));
-	r = find_iface(q.ifname[0] ? q.ifname : NULL, q.port, q.back, &d, &how);
+	route_addr_str(&q.back, back, sizeof(back));
+	r = find_iface(q.ifname[0] ? q.ifname : NULL, q.port, &q.back, &d, &how);
 	if (r == -ENODEV && q.ifname[0])
 		agent_node_fail(a, "%s: not a WireGuard interface on this machine", q.ifname);
 	else if (r == -ENODEV)
@@ -212,7 +213,7 @@ void agent_node_live_attach(struct node_agent *a, char **w, size_t n)
 	a->live->pid = d->pid;
 	a->node = NODE_GW2;
 	snprintf(a->prefix, sizeof(a->prefix), "%s", q.prefix);
-	o = attach_json(a->live, d, how, q.back);
+	o = attach_json(a->live, d, how, &q.back);
 	agent_node_reply(a, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN), NULL);
 	json_object_put(o);
 	tun_device_free(d);

@@ -123,7 +123,7 @@ int agent_node_parse_live(char **w, size_t n, struct agent_node_live_req *r)
 			return -EINVAL;
 	port = strtoul(w[2], &end, 10);
 	if (!plen || plen > TOPO_PREFIX_MAX || *end || end == w[2] || port > 65535 ||
-	    inet_pton(AF_INET, w[3], &r->back) != 1 || !w[4][0] || strlen(w[4]) >= IFNAMSIZ ||
+	    route_addr_parse(w[3], &r->back) || !w[4][0] || strlen(w[4]) >= IFNAMSIZ ||
 	    strchr(w[4], '/'))
 		return -EINVAL;
 	snprintf(r->prefix, sizeof(r->prefix), "%s", w[1]);

@@ -236,6 +236,7 @@ static void rule_pmtu(struct json_object *in, struct json_object *out)
 	doctor_ev_int_at(ev, "gw1_icmp_out_dest_unreachs", mtu, "icmp.gw1_out_dest_unreachs");
 	doctor_ev_int_at(ev, "source_icmp_in_dest_unreachs", mtu, "icmp.source_in_dest_unreachs");
 	doctor_ev_int_at(ev, "local_icmp_in_dest_unreachs", mtu, "icmp.local_in_dest_unreachs");
+	doctor_ev_int_at(ev, "local_icmp6_in_packet_too_big", mtu, "icmp.local_in_packet_too_big");
 	doctor_ev_int_at(ev, "gw1_icmp6_out_packet_too_big", mtu, "icmp.gw1_out_packet_too_big");
 	doctor_ev_int_at(ev, "source_icmp6_in_packet_too_big", mtu, "icmp.source_in_packet_too_big");
 }

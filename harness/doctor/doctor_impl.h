@@ -99,11 +99,9 @@ const char *doctor_probe_result_name(enum doctor_probe_result r);
 int doctor_probe_sizes(struct doctor_pinger *pg, unsigned int start, struct json_object *arr);
 void doctor_add_probe(struct json_object *arr, const struct doctor_pmtu_probe *p);
 
-/* Kernel's route for dst (from src arriving on iif; src/iif may be 0/NULL):
- * the outgoing interface's name into oif. */
-int doctor_route_get(const char *netns_path, struct in_addr dst, struct in_addr src,
-		     const char *iif, char *oif, size_t len);
-/* The same for numeric addresses of either family (src may be NULL). */
+/* Kernel's route (route.h) for dst, a numeric address of either family
+ * (from src arriving on iif; src/iif may be NULL): the outgoing
+ * interface's name into oif. -EINVAL for a bad address. */
 int doctor_route_get_str(const char *netns_path, const char *dst, const char *src,
 			 const char *iif, char *oif, size_t len);
 /* Enter a node's namespace on this thread (NULL: stay), and come back. */

@@ -82,7 +82,7 @@ static void probe(struct live_doc *c, struct json_object *rp, struct doctor_pmtu
 	double t0 = util_now_mono(), self;
 	bool smp = rp && !bed_sample_start(c->bed, 0.1, NULL);
 
-	if (!doctor_pinger_open(NULL, c->peer, &pg)) {
+	if (!doctor_live_pinger(&c->peer, &pg)) {
 		doctor_ping(pg, 84, 3, 1.0, p);
 		doctor_pinger_close(pg);
 	}
@@ -177,8 +177,8 @@ static struct json_object *peer_obj(const struct live_doc *c, const struct tun_p
 			       json_object_new_int64((int64_t)now - p->last_handshake_sec) : NULL);
 	json_object_object_add(o, "keepalive_s", json_object_new_int((int)p->keepalive_s));
 	json_object_object_add(o, "carries_peer_address", json_object_new_boolean(
-		tun_device_peer_for(c->dev0, AF_INET, &c->peer) &&
-		!memcmp(tun_device_peer_for(c->dev0, AF_INET, &c->peer)->public_key, p->public_key, TUN_KEY_LEN)));
+		tun_device_peer_for(c->dev0, c->peer.af, &c->peer.u) &&
+		!memcmp(tun_device_peer_for(c->dev0, c->peer.af, &c->peer.u)->public_key, p->public_key, TUN_KEY_LEN)));
 	json_object_object_add(o, "rx_bytes", json_object_new_int64((int64_t)p->rx_bytes));
 	json_object_object_add(o, "tx_bytes", json_object_new_int64((int64_t)p->tx_bytes));
 	return o;
@@ -193,7 +193,7 @@ static void wait_fresh(struct live_doc *c)
 	struct doctor_pmtu_probe r;
 	struct doctor_pinger *pg = NULL;
 
-	if (doctor_pinger_open(NULL, c->peer, &pg))
+	if (doctor_live_pinger(&c->peer, &pg))
 		return;
 	while (util_now_mono() < until && !stop_requested() && !doctor_live_peer_now(c, &p) &&
 	       (p.last_handshake_sec <= 0 || time(NULL) - p.last_handshake_sec > DOCTOR_HANDSHAKE_REJECT_S))
@@ -325,6 +325,7 @@ static int step_underlay(struct live_doc *c)
 	struct json_object *u = json_object_new_object();
 	struct doctor_pinger *pg = NULL;
 	double rtt[UNDERLAY_PROBES];
+	char ep[INET6_ADDRSTRLEN];
 	size_t i, got = 0, sent = 0;
 	int ret;
 
@@ -336,8 +337,10 @@ static int step_underlay(struct live_doc *c)
 			   c->o->peer);
 		return 0;
 	}
-	json_object_object_add(u, "endpoint", json_object_new_string(inet_ntoa(c->endpoint)));
-	if ((ret = doctor_pinger_open(NULL, c->endpoint, &pg)))
+	route_addr_str(&c->endpoint, ep, sizeof(ep));
+	json_object_object_add(u, "endpoint", json_object_new_string(ep));
+	json_object_object_add(u, "family", json_object_new_int(c->endpoint.af == AF_INET6 ? 6 : 4));
+	if ((ret = doctor_live_pinger(&c->endpoint, &pg)))
 		return ret;
 	for (i = 0; i < UNDERLAY_PROBES && !stop_requested(); i++) {
 		struct doctor_pmtu_probe p;
@@ -356,8 +359,8 @@ static int step_underlay(struct live_doc *c)
 	if (sent)
 		doctor_ev_num(u, "loss_percent", 100.0 * (double)(sent - got) / (double)sent);
 	rtt_stats(u, rtt, got);
-	doctor_say(c->o, c->tty, "3. underlay: %zu/%zu ICMP echoes to the endpoint %s answered\n", got, sent,
-		   inet_ntoa(c->endpoint));
+	doctor_say(c->o, c->tty, "3. underlay: %zu/%zu %s echoes to the endpoint %s answered\n", got, sent,
+		   c->endpoint.af == AF_INET6 ? "ICMPv6" : "ICMP", ep);
 	return ret;
 }
 

@@ -44,22 +44,24 @@ int doctor_live_setup(struct live_doc *c)
 {
 	struct json_object *live = jsonx_get(c->facts, "live");
 	const char *ifn = jsonx_str_at(live, "interface"), *ul = jsonx_str_at(live, "underlay");
-	const char *ep = jsonx_str_at(live, "peer.endpoint");
-	char host[64], kind[32];
+	const struct tun_peer_info *p;
+	char kind[32];
 	uint64_t backlog;
 	int ret;
 
-	if (!ifn || inet_pton(AF_INET, c->o->peer, &c->peer) != 1)
+	if (!ifn || route_addr_parse(c->o->peer, &c->peer))
 		return -EINVAL;
 	snprintf(c->ifname, sizeof(c->ifname), "%s", ifn);
 	snprintf(c->underlay, sizeof(c->underlay), "%s", ul ? ul : "");
-	if (ep && sscanf(ep, "%63[0-9.]:", host) == 1 && inet_pton(AF_INET, host, &c->endpoint) == 1)
-		c->have_endpoint = true;
 	c->t0_wall = time(NULL);
 	if ((ret = tun_device_read(NULL, c->ifname, &c->dev0))) {
 		wgb_err("doctor: %s: cannot read its WireGuard configuration: %s", c->ifname, strerror(-ret));
 		return ret;
 	}
+	/* the endpoint as WireGuard has it now, of whichever family */
+	if ((p = tun_device_peer_for(c->dev0, c->peer.af, &c->peer.u)))
+		route_addr_of(&p->endpoint, &c->endpoint);
+	c->have_endpoint = c->endpoint.af != 0;
 	c->have_q0 = c->underlay[0] && !doctor_qdisc_stats(NULL, c->underlay, kind, sizeof(kind), &c->q0_drops,
 							   &c->q0_overlimits, &backlog);
 	return 0;
@@ -73,11 +75,16 @@ int doctor_live_peer_now(struct live_doc *c, struct tun_peer_info *out)
 
 	if (ret)
 		return ret;
-	p = tun_device_peer_for(d, AF_INET, &c->peer);
+	p = tun_device_peer_for(d, c->peer.af, &c->peer.u);
 	if (p)
 		*out = *p;
 	tun_device_free(d);
 	return p ? 0 : -ENOENT;
+}
+
+int doctor_live_pinger(const struct route_addr *a, struct doctor_pinger **out)
+{
+	return a->af == AF_INET6 ? doctor_pinger_open6(NULL, &a->u.v6, out) : doctor_pinger_open(NULL, a->u.v4, out);
 }
 
 void doctor_live_seen(struct json_object *peer, const char *ep)
@@ -110,13 +117,17 @@ int doctor_live_mtu(struct live_doc *c)
 	struct doctor_pinger *pg = NULL;
 	struct doctor_pmtu_probe p;
 	uint64_t in0 = 0, out0 = 0, in1, out1;
+	bool v6 = c->peer.af == AF_INET6;
 	unsigned int tun, und;
 	int ret;
 
 	json_object_object_add(c->in, "mtu", mtu);
 	json_object_object_add(mtu, "node", json_object_new_string("local"));
 	json_object_object_add(mtu, "target", json_object_new_string(c->o->peer));
-	json_object_object_add(mtu, "underlay_family", json_object_new_int(4));
+	json_object_object_add(mtu, "probe_family", json_object_new_int(v6 ? 6 : 4));
+	/* WireGuard's overhead is its UDP's: 60 bytes over IPv4, 80 over IPv6
+	 * (the endpoint's family; 4 while there is none) */
+	json_object_object_add(mtu, "underlay_family", json_object_new_int(c->endpoint.af == AF_INET6 ? 6 : 4));
 	json_object_object_add(e, "node", json_object_new_string("local"));
 	put_mtu(e, "tunnel_mtu", c->ifname, &tun);
 	put_mtu(e, "underlay_mtu", c->underlay, &und);
@@ -124,8 +135,12 @@ int doctor_live_mtu(struct live_doc *c)
 	json_object_object_add(mtu, "ends", ends);
 	json_object_object_add(mtu, "probes", probes);
 	json_object_object_add(mtu, "icmp", icmp);
-	doctor_icmp_counters(NULL, &in0, &out0);
-	if ((ret = doctor_pinger_open(NULL, c->peer, &pg)))
+	/* IPv6: Packet Too Big (Icmp6InPktTooBigs), IPv4: frag-needed (InDestUnreachs) */
+	if (v6)
+		doctor_icmp6_counters(NULL, &in0, &out0);
+	else
+		doctor_icmp_counters(NULL, &in0, &out0);
+	if ((ret = doctor_live_pinger(&c->peer, &pg)))
 		return ret;
 	ret = doctor_ping(pg, 84, 3, 1.0, &p);
 	if (!ret) {
@@ -135,11 +150,12 @@ int doctor_live_mtu(struct live_doc *c)
 			ret = doctor_probe_sizes(pg, tun, probes);
 	}
 	doctor_pinger_close(pg);
-	if (!doctor_icmp_counters(NULL, &in1, &out1))
-		json_object_object_add(icmp, "local_in_dest_unreachs", json_object_new_int64((int64_t)(in1 - in0)));
-	doctor_say(c->o, c->tty, "4. MTU: %zu DF probe(s) through %s (MTU %u) to %s; underlay %s MTU %u\n",
-		   json_object_array_length(probes), c->ifname, tun, c->o->peer,
-		   c->underlay[0] ? c->underlay : "?", und);
+	if (!(v6 ? doctor_icmp6_counters(NULL, &in1, &out1) : doctor_icmp_counters(NULL, &in1, &out1)))
+		json_object_object_add(icmp, v6 ? "local_in_packet_too_big" : "local_in_dest_unreachs",
+				       json_object_new_int64((int64_t)(in1 - in0)));
+	doctor_say(c->o, c->tty, "4. MTU: %zu %s probe(s) through %s (MTU %u) to %s; underlay %s MTU %u (IPv%d)\n",
+		   json_object_array_length(probes), v6 ? "ICMPv6 (never fragmented)" : "DF", c->ifname, tun,
+		   c->o->peer, c->underlay[0] ? c->underlay : "?", und, c->endpoint.af == AF_INET6 ? 6 : 4);
 	return ret;
 }
 
@@ -225,42 +241,71 @@ static struct json_object *policy_rules(void)
 
 /* The kernel's own reverse-path check: would it accept a packet from src
  * arriving on dev for dst (RTM_GETROUTE with iif; -EXDEV: rp_filter drops it)? */
-static void reverse_check(struct json_object *o, const char *key, struct in_addr dst, struct in_addr src,
-			  const char *dev)
+static void reverse_check(struct json_object *o, const char *key, const struct route_addr *dst,
+			  const struct route_addr *src, const char *dev)
 {
 	struct json_object *r = json_object_new_object();
 	struct route_info rt;
-	int ret = route_get(dst, src, dev, &rt);
+	char from[INET6_ADDRSTRLEN];
+	int ret = route_get(NULL, dst, src, dev, &rt);
 
-	json_object_object_add(r, "from", json_object_new_string(inet_ntoa(src)));
+	json_object_object_add(r, "from", json_object_new_string(route_addr_str(src, from, sizeof(from))));
 	json_object_object_add(r, "iif", json_object_new_string(dev));
 	json_object_object_add(r, "accepted", json_object_new_boolean(ret == 0));
 	json_object_object_add(r, "error", ret ? json_object_new_string(strerror(-ret)) : NULL);
 	json_object_object_add(o, key, r);
 }
 
+/* rp_filter is IPv4's only (net/ipv4/fib_frontend.c): a side whose traffic
+ * is IPv6 is recorded as not judged, not given a verdict. */
+#define RP_NOT_JUDGED "not judged for IPv6 (Linux's rp_filter filters IPv4 only)"
+
+static long rp_side(struct json_object *o, const char *which, const char *dev, long all, int af)
+{
+	char key[48];
+	long v = rp_filter(o, which, dev);
+
+	snprintf(key, sizeof(key), "effective_%s", which);
+	if (af == AF_INET6) {
+		json_object_object_add(jsonx_get(o, "not_judged"), which, json_object_new_string(RP_NOT_JUDGED));
+		json_object_object_add(o, key, NULL);
+	} else {
+		json_object_object_add(o, key, dev[0] ? json_object_new_int((int)(all > v ? all : v)) : NULL);
+	}
+	return v;
+}
+
+/* "wg0 0" or "wg0 not judged for IPv6" */
+static void say_side(char *buf, size_t len, const char *dev, long v, int af)
+{
+	if (af == AF_INET6)
+		snprintf(buf, len, "%s not judged for IPv6", dev);
+	else
+		snprintf(buf, len, "%s %ld", dev, v);
+}
+
 static void step_rp_filter(struct live_doc *c)
 {
 	struct json_object *o = json_object_new_object();
 	struct route_info to_peer, to_ep;
+	char si[64], su[64];
 	long all, ifv, ulv;
 
 	json_object_object_add(c->in, "rp_filter", o);
+	json_object_object_add(o, "not_judged", json_object_new_object());
 	all = rp_filter(o, "all", "all");
-	ifv = rp_filter(o, "interface", c->ifname);
-	ulv = rp_filter(o, "underlay", c->underlay);
 	/* the kernel uses the larger of conf/all and conf/<dev> */
-	json_object_object_add(o, "effective_interface", json_object_new_int((int)(all > ifv ? all : ifv)));
-	json_object_object_add(o, "effective_underlay", c->underlay[0] ?
-			       json_object_new_int((int)(all > ulv ? all : ulv)) : NULL);
+	ifv = rp_side(o, "interface", c->ifname, all, c->peer.af);
+	ulv = rp_side(o, "underlay", c->underlay, all, c->endpoint.af);
 	json_object_object_add(o, "policy_rules", policy_rules());
-	if (!route_get(c->peer, (struct in_addr){ 0 }, NULL, &to_peer) && to_peer.has_src)
-		reverse_check(o, "reverse_interface", to_peer.src, c->peer, c->ifname);
-	if (c->have_endpoint && c->underlay[0] &&
-	    !route_get(c->endpoint, (struct in_addr){ 0 }, NULL, &to_ep) && to_ep.has_src)
-		reverse_check(o, "reverse_underlay", to_ep.src, c->endpoint, c->underlay);
-	doctor_say(c->o, c->tty, "5. rp_filter: all %ld, %s %ld, %s %ld; %zu policy rule(s)\n", all, c->ifname,
-		   ifv, c->underlay[0] ? c->underlay : "underlay", ulv,
+	if (c->peer.af == AF_INET && !route_get(NULL, &c->peer, NULL, NULL, &to_peer) && to_peer.has_src)
+		reverse_check(o, "reverse_interface", &to_peer.src, &c->peer, c->ifname);
+	if (c->endpoint.af == AF_INET && c->underlay[0] &&
+	    !route_get(NULL, &c->endpoint, NULL, NULL, &to_ep) && to_ep.has_src)
+		reverse_check(o, "reverse_underlay", &to_ep.src, &c->endpoint, c->underlay);
+	say_side(si, sizeof(si), c->ifname, ifv, c->peer.af);
+	say_side(su, sizeof(su), c->underlay[0] ? c->underlay : "underlay", ulv, c->endpoint.af);
+	doctor_say(c->o, c->tty, "5. rp_filter: all %ld, %s, %s; %zu policy rule(s)\n", all, si, su,
 		   json_object_array_length(jsonx_get(o, "policy_rules")));
 }
 

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "doctor_impl.h"
+#include "route.h"
 
 struct json_object;
 struct tun_device_info;
@@ -29,7 +30,7 @@ struct live_doc {
 	struct json_object *in;         /* the input document */
 	struct json_object *facts;      /* the bed's (bed_facts(): "live", "wireguard") */
 	char ifname[IFNAMSIZ], underlay[IFNAMSIZ];
-	struct in_addr peer, endpoint;
+	struct route_addr peer, endpoint;   /* either family (as the interface has them) */
 	bool have_endpoint;
 	struct tun_device_info *dev0;   /* the interface at the doctor's start */
 	time_t t0_wall;
@@ -42,6 +43,8 @@ struct live_doc {
 int doctor_live_setup(struct live_doc *c);
 /* The peer of the address as WireGuard holds it now; -ENOENT if none. */
 int doctor_live_peer_now(struct live_doc *c, struct tun_peer_info *out);
+/* A DF pinger from this namespace to a, of a's family. */
+int doctor_live_pinger(const struct route_addr *a, struct doctor_pinger **out);
 /* ep into peer's "endpoints_seen" unless it is there (or empty). */
 void doctor_live_seen(struct json_object *peer, const char *ep);
 /* 4. DF probes through the tunnel ("mtu", doctor.h's shape, node local). */

@@ -11,6 +11,7 @@
 #include "netns.h"
 #include "nlx.h"
 #include "node.h"
+#include "route.h"
 #include "util.h"
 
 #include <arpa/inet.h>
@@ -60,24 +61,6 @@ static int nl_in(const char *netns_path, struct nlx **out)
 	return nlx_open_in(netns_path, NETLINK_ROUTE, "doctor", out);
 }
 
-struct route_answer {
-	int oif;
-	int err;
-	bool got;
-};
-
-static int on_route(struct nl_msg *msg, void *arg)
-{
-	struct route_answer *a = arg;
-	struct nlattr *tb[RTA_MAX + 1];
-
-	if (nlmsg_parse(nlmsg_hdr(msg), sizeof(struct rtmsg), tb, RTA_MAX, NULL) < 0)
-		return NL_SKIP;
-	a->got = true;
-	a->oif = tb[RTA_OIF] ? (int)nla_get_u32(tb[RTA_OIF]) : 0;
-	return NL_OK;
-}
-
 static int ifindex_of(struct nlx *nl, const char *name, int *ifindex)
 {
 	struct rtnl_link *l = NULL;
@@ -89,72 +72,20 @@ static int ifindex_of(struct nlx *nl, const char *name, int *ifindex)
 	return 0;
 }
 
-static int route_get(const char *netns_path, int af, const void *dst, const void *src,
-		     const char *iif, char *oif, size_t len)
-{
-	unsigned int alen = af == AF_INET6 ? 16 : 4;
-	struct rtmsg rtm = { .rtm_family = (uint8_t)af, .rtm_dst_len = (uint8_t)(alen * 8) };
-	struct route_answer a = { 0 };
-	struct nlx *nl = NULL;
-	struct nl_msg *m = NULL;
-	struct rtnl_link *l = NULL;
-	int r = nl_in(netns_path, &nl), ifindex = 0;
-
-	if (r)
-		return r;
-	if (iif && (r = ifindex_of(nl, iif, &ifindex)))
-		goto out;
-	r = -ENOMEM;
-	if (src)
-		rtm.rtm_src_len = (uint8_t)(alen * 8);
-	m = nlmsg_alloc_simple(RTM_GETROUTE, NLM_F_REQUEST);
-	if (!m || nlmsg_append(m, &rtm, sizeof(rtm), NLMSG_ALIGNTO) < 0 ||
-	    nla_put(m, RTA_DST, (int)alen, dst) < 0 || (src && nla_put(m, RTA_SRC, (int)alen, src) < 0) ||
-	    (ifindex && nla_put_u32(m, RTA_IIF, (uint32_t)ifindex) < 0))
-		goto out;
-	nl_socket_modify_cb(nlx_sock(nl), NL_CB_VALID, NL_CB_CUSTOM, on_route, &a);
-	r = nl_send_auto(nlx_sock(nl), m);
-	if (r >= 0)
-		r = nl_recvmsgs_default(nlx_sock(nl));
-	if (r < 0) {
-		r = -EHOSTUNREACH;   /* the kernel has no route (or refused the lookup) */
-		goto out;
-	}
-	r = -ENOENT;
-	if (!a.got || !a.oif)
-		goto out;
-	/* A fresh socket: this one's callbacks are on_route's. */
-	nlx_close(nl);
-	nl = NULL;
-	if ((r = nl_in(netns_path, &nl)))
-		goto out;
-	r = -ENOENT;
-	if (rtnl_link_get_kernel(nlx_sock(nl), a.oif, NULL, &l) < 0 || !l)
-		goto out;
-	snprintf(oif, len, "%s", rtnl_link_get_name(l));
-	r = 0;
-out:
-	rtnl_link_put(l);
-	nlmsg_free(m);
-	nlx_close(nl);
-	return r;
-}
-
-int doctor_route_get(const char *netns_path, struct in_addr dst, struct in_addr src,
-		     const char *iif, char *oif, size_t len)
-{
-	return route_get(netns_path, AF_INET, &dst, src.s_addr ? &src : NULL, iif, oif, len);
-}
-
 int doctor_route_get_str(const char *netns_path, const char *dst, const char *src,
 			 const char *iif, char *oif, size_t len)
 {
-	int af = dst && strchr(dst, ':') ? AF_INET6 : AF_INET;
-	struct in6_addr d, s;
+	struct route_addr d, s;
+	struct route_info r;
 
-	if (!dst || inet_pton(af, dst, &d) != 1 || (src && inet_pton(af, src, &s) != 1))
+	if (route_addr_parse(dst, &d) || (src && (route_addr_parse(src, &s) || s.af != d.af)))
 		return -EINVAL;
-	return route_get(netns_path, af, &d, src ? &s : NULL, iif, oif, len);
+	if (route_get(netns_path, &d, src ? &s : NULL, iif, &r))
+		return -EHOSTUNREACH;   /* the kernel has no route (or refused the lookup) */
+	if (!r.oif[0])
+		return -ENOENT;
+	snprintf(oif, len, "%s", r.oif);
+	return 0;
 }
 
 int doctor_link_mtu(const char *netns_path, const char *ifname, unsigned int *mtu)

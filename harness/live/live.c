@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <json-c/json.h>
 #include <linux/netlink.h>
-#include <netlink/route/link.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,20 +49,16 @@ static int check_leftovers(const struct opts *o)
 	return -EBUSY;
 }
 
-/* The link's MTU, silently: -ENODEV when there is no such interface. */
-static int link_mtu(const char *ifname, unsigned int *mtu)
+/* The link's MTU and addresses (both families), silently: -ENODEV when
+ * there is no such interface. */
+static int link_info(const char *ifname, struct nlx_link_info *li)
 {
-	struct rtnl_link *l = NULL;
 	struct nlx *nl = NULL;
 	int ret = nlx_open_in(NULL, NETLINK_ROUTE, "live", &nl);
 
 	if (ret)
 		return ret;
-	if (rtnl_link_get_kernel(nlx_sock(nl), 0, ifname, &l) < 0 || !l)
-		ret = -ENODEV;
-	else
-		*mtu = rtnl_link_get_mtu(l);
-	rtnl_link_put(l);
+	ret = nlx_link_info(nl, ifname, li);
 	nlx_close(nl);
 	return ret;
 }
@@ -71,8 +66,8 @@ static int link_mtu(const char *ifname, unsigned int *mtu)
 static int read_interface(struct live_bed *b)
 {
 	const struct opts *o = b->o;
-	unsigned int mtu;
-	int ret = link_mtu(o->live_if, &mtu);
+	struct nlx_link_info li;
+	int ret = link_info(o->live_if, &li);
 
 	if (ret == -ENODEV) {
 		wgb_err("--live %s: no such interface on this machine", o->live_if);
@@ -97,21 +92,23 @@ static int read_interface(struct live_bed *b)
 /* The peer whose allowed IPs hold the address, and where its endpoint is. */
 static void find_peer(struct live_bed *b)
 {
-	const struct tun_peer_info *p = tun_device_peer_for(b->local.dev, AF_INET, &b->peer_addr);
+	const struct tun_peer_info *p = tun_device_peer_for(b->local.dev, b->peer_addr.af, &b->peer_addr.u);
 
 	b->peer_index = p ? (int)(p - b->local.dev->peers) : -1;
-	if (!p || p->endpoint.ss_family != AF_INET)
+	if (!p)
 		return;
+	route_addr_of(&p->endpoint, &b->endpoint_addr);
+	if (!b->endpoint_addr.af)
+		return;   /* no endpoint yet */
 	tun_endpoint_str(&p->endpoint, b->endpoint, sizeof(b->endpoint));
-	b->endpoint_addr = ((const struct sockaddr_in *)&p->endpoint)->sin_addr;
-	if (!route_get(b->endpoint_addr, (struct in_addr){ 0 }, NULL, &b->ep_route))
+	if (!route_get(NULL, &b->endpoint_addr, NULL, NULL, &b->ep_route))
 		snprintf(b->local.underlay, sizeof(b->local.underlay), "%s", b->ep_route.oif);
 }
 
 static int check_route(struct live_bed *b)
 {
 	const struct opts *o = b->o;
-	int ret = route_get(b->peer_addr, (struct in_addr){ 0 }, NULL, &b->route);
+	int ret = route_get(NULL, &b->peer_addr, NULL, NULL, &b->route);
 
 	if (ret && !o->route_finding) {
 		wgb_err("--peer %s: the kernel has no route to it (%s)", o->peer, strerror(-ret));
@@ -139,7 +136,7 @@ static int check_iperf(struct live_bed *b)
 		b->iperf_err = 0;
 		return 0;
 	}
-	b->iperf_err = live_iperf_probe(b->peer_addr, o->peer_port, LIVE_IPERF_TIMEOUT_S, b->iperf_why,
+	b->iperf_err = live_iperf_probe(&b->peer_addr, o->peer_port, LIVE_IPERF_TIMEOUT_S, b->iperf_why,
 					sizeof(b->iperf_why));
 	if (!b->iperf_err || (o->route_finding && !b->routed))
 		return 0;
@@ -171,7 +168,7 @@ int live_bed_open(const struct opts *o, const char *out_dir, struct bed **out)
 	b->tty = o->json ? stderr : stdout;
 	b->peer_index = -1;
 	b->local.name = LIVE_NODE;
-	if (inet_pton(AF_INET, o->peer ? o->peer : "", &b->peer_addr) != 1 || !o->live_if) {
+	if (route_addr_parse(o->peer, &b->peer_addr) || !o->live_if) {
 		wgb_err("--backend live: needs --live IFACE and --peer ADDR");
 		ret = -EINVAL;
 		goto fail;
@@ -202,6 +199,11 @@ static struct json_object *str_or_null(const char *s)
 	return s && *s ? json_object_new_string(s) : NULL;
 }
 
+static int family_of(const struct route_addr *a)
+{
+	return a->af == AF_INET6 ? 6 : a->af == AF_INET ? 4 : 0;
+}
+
 static struct json_object *peer_json(const struct live_bed *b)
 {
 	const struct tun_peer_info *p = live_peer(b);
@@ -209,6 +211,7 @@ static struct json_object *peer_json(const struct live_bed *b)
 	char key[45];
 
 	json_object_object_add(o, "address", json_object_new_string(b->o->peer));
+	json_object_object_add(o, "family", json_object_new_int(family_of(&b->peer_addr)));
 	json_object_object_add(o, "port", json_object_new_int((int)b->o->peer_port));
 	json_object_object_add(o, "served_by", json_object_new_string(b->peer ? "wgbench agent" : "iperf3 -s"));
 	json_object_object_add(o, "iperf3_answered", json_object_new_boolean(!b->iperf_err));
@@ -225,11 +228,25 @@ static struct json_object *peer_json(const struct live_bed *b)
 	return o;
 }
 
-static void add_mtu(struct json_object *o, const char *key, const char *ifname)
+/* What the interface has, read back now: its MTU into mtu[key], its
+ * addresses of both families (link-local ones left out) into o[akey]. */
+static void add_link(struct json_object *o, const char *akey, struct json_object *mtu, const char *key,
+		     const char *ifname)
 {
-	unsigned int mtu;
+	struct json_object *arr = json_object_new_array();
+	struct nlx_link_info li;
+	char a[INET6_ADDRSTRLEN + 8], t[INET6_ADDRSTRLEN];
+	bool got = ifname[0] && !link_info(ifname, &li);
+	size_t i;
 
-	json_object_object_add(o, key, ifname[0] && !link_mtu(ifname, &mtu) ? json_object_new_int((int)mtu) : NULL);
+	json_object_object_add(mtu, key, got ? json_object_new_int((int)li.mtu) : NULL);
+	for (i = 0; got && i < li.n_addr; i++)
+		if (inet_ntop(AF_INET, &li.addr[i], t, sizeof(t)) && !util_fmt(a, sizeof(a), "%s/%u", t, li.plen[i]))
+			json_object_array_add(arr, json_object_new_string(a));
+	for (i = 0; got && i < li.n_addr6; i++)
+		if (inet_ntop(AF_INET6, &li.addr6[i], t, sizeof(t)) && !util_fmt(a, sizeof(a), "%s/%u", t, li.plen6[i]))
+			json_object_array_add(arr, json_object_new_string(a));
+	json_object_object_add(o, akey, arr);
 }
 
 static struct json_object *live_json(const struct live_bed *b)
@@ -250,8 +267,10 @@ static struct json_object *live_json(const struct live_bed *b)
 	json_object_object_add(o, "routed_through", json_object_new_boolean(b->routed));
 	json_object_object_add(o, "underlay", str_or_null(b->local.underlay));
 	json_object_object_add(o, "underlay_route", str_or_null(b->ep_route.text));
-	add_mtu(mtu, "tunnel", b->local.ifname);
-	add_mtu(mtu, "underlay", b->local.underlay);
+	json_object_object_add(o, "underlay_family", b->endpoint_addr.af ?
+			       json_object_new_int(family_of(&b->endpoint_addr)) : NULL);
+	add_link(o, "addresses", mtu, "tunnel", b->local.ifname);
+	add_link(o, "underlay_addresses", mtu, "underlay", b->local.underlay);
 	json_object_object_add(o, "mtu", mtu);
 	json_object_object_add(o, "variant_scope", json_object_new_string(b->peer ?
 		"gw1/source this machine, gw2/drain the peer, gateways/all both, host both machines; tunnel is "

@@ -3,6 +3,7 @@
  *
  *   this machine ("local")                        the peer
  *   IFACE (wg0, wt0, a wg-quick one) ═══ tunnel ═══ ADDR: iperf3 -s, port 5201
+ *   (ADDR and the endpoint in either family: what the interface has)
  *   underlay: the device of the route to the peer's endpoint
  *
  * live_bed_open() is the `live` row of the testbed table (bed.h). It reads
@@ -58,7 +59,7 @@ bed_open_fn live_bed_open;
  * else -errno with why: -ECONNREFUSED, -ETIMEDOUT (nothing in timeout s),
  * -EBUSY (it runs another test), -EPROTO (something else answers). The
  * server logs one "unable to receive parameters" line for it. */
-int live_iperf_probe(struct in_addr addr, unsigned int port, double timeout, char *why, size_t len);
+int live_iperf_probe(const struct route_addr *addr, unsigned int port, double timeout, char *why, size_t len);
 
 /* UDP: the receiver's loss, jitter and packets out of a client's JSON
  * whose server is a plain `iperf3 -s` (its report is text there), with the

@@ -86,13 +86,13 @@ static unsigned int lb_tunnels(void *st)
 	return b->up ? 1 : 0;
 }
 
-/* --peer is IPv4 only so far (live.c). */
+/* The peer address in its own family, none in the other. */
 static const char *lb_drain_addr(void *st, unsigned int k, int af)
 {
 	struct live_bed *b = st;
 
 	(void)k;
-	return b->up && af == AF_INET ? b->o->peer : NULL;
+	return b->up && af == b->peer_addr.af ? b->o->peer : NULL;
 }
 
 static const struct topo *lb_topo(void *st)
@@ -243,7 +243,7 @@ static int check_servers(struct live_bed *b, size_t n, struct traffic_flow_resul
 	int r;
 
 	for (i = 1; i < n; i++) {
-		r = live_iperf_probe(b->peer_addr, b->o->peer_port + (unsigned int)i, LIVE_IPERF_TIMEOUT_S,
+		r = live_iperf_probe(&b->peer_addr, b->o->peer_port + (unsigned int)i, LIVE_IPERF_TIMEOUT_S,
 				     why, sizeof(why));
 		if (!r)
 			continue;

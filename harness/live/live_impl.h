@@ -44,12 +44,12 @@ struct live_side {
 struct live_bed {
 	const struct opts *o;
 	FILE *tty;                      /* progress: stdout, stderr with --json */
-	struct in_addr peer_addr;       /* --peer */
+	struct route_addr peer_addr;    /* --peer, either family */
 	struct route_info route;        /* the kernel's, to the peer address */
 	bool routed;                    /* ... through the interface */
 	int peer_index;                 /* dev's peer that allows the address; -1 none */
 	char endpoint[64];              /* that peer's, "" none */
-	struct in_addr endpoint_addr;
+	struct route_addr endpoint_addr;   /* af 0: none (either family) */
 	struct route_info ep_route;     /* to the endpoint (its device: the underlay) */
 	char version[96];               /* the implementation's, "" unknown */
 	int iperf_err;                  /* the probe at open: 0 answered, else -errno */

@@ -56,13 +56,16 @@ static int wait_for(int fd, short ev, double deadline)
 	}
 }
 
-static int connect_to(int fd, struct in_addr addr, unsigned int port, double deadline)
+static int connect_to(int fd, const struct route_addr *addr, unsigned int port, double deadline)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr = addr, .sin_port = htons((uint16_t)port) };
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr = addr->u.v4, .sin_port = htons((uint16_t)port) };
+	struct sockaddr_in6 sa6 = { .sin6_family = AF_INET6, .sin6_addr = addr->u.v6,
+				    .sin6_port = htons((uint16_t)port) };
+	bool v6 = addr->af == AF_INET6;
 	socklen_t l = sizeof(int);
 	int err = 0, r;
 
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+	if ((v6 ? connect(fd, (struct sockaddr *)&sa6, sizeof(sa6)) : connect(fd, (struct sockaddr *)&sa, sizeof(sa))) == 0)
 		return 0;
 	if (errno != EINPROGRESS)
 		return -errno;
@@ -73,7 +76,7 @@ static int connect_to(int fd, struct in_addr addr, unsigned int port, double dea
 	return -err;
 }
 
-int live_iperf_probe(struct in_addr addr, unsigned int port, double timeout, char *why, size_t len)
+int live_iperf_probe(const struct route_addr *addr, unsigned int port, double timeout, char *why, size_t len)
 {
 	double deadline = util_now_mono() + timeout;
 	char cookie[IPERF_COOKIE_SIZE];
@@ -82,7 +85,7 @@ int live_iperf_probe(struct in_addr addr, unsigned int port, double timeout, cha
 	int fd, r;
 
 	snprintf(why, len, "%s", "");
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = socket(addr->af == AF_INET6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
 	r = connect_to(fd, addr, port, deadline);

@@ -43,14 +43,20 @@ static int attach(struct live_bed *b)
 {
 	const struct tun_peer_info *p = live_peer(b);
 	struct live_side *s = b->peer;
-	char here[INET_ADDRSTRLEN] = "0.0.0.0", *payload = NULL;
+	char here[INET6_ADDRSTRLEN] = "", *payload = NULL;
 	unsigned int port = 0;
 	int ret;
 
 	if (p && p->endpoint.ss_family == AF_INET)
 		port = ntohs(((const struct sockaddr_in *)&p->endpoint)->sin_port);
+	else if (p && p->endpoint.ss_family == AF_INET6)
+		port = ntohs(((const struct sockaddr_in6 *)&p->endpoint)->sin6_port);
+	/* this side's tunnel address, in the peer address's family ("::" or
+	 * 0.0.0.0 when the kernel names no source) */
 	if (b->route.has_src)
-		inet_ntop(AF_INET, &b->route.src, here, sizeof(here));
+		route_addr_str(&b->route.src, here, sizeof(here));
+	if (!here[0])
+		snprintf(here, sizeof(here), "%s", b->peer_addr.af == AF_INET6 ? "::" : "0.0.0.0");
 	ret = agent_chan_send(CH(b), "live-attach %s %u %s %s", b->o->prefix, port, here,
 			      b->o->peer_live ? b->o->peer_live : "-");
 	if (!ret)

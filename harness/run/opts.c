@@ -311,12 +311,8 @@ static int set_peer(struct opts *o, const char *f, const char *v)
 	struct in6_addr a6;
 	struct in_addr a;
 
-	if (inet_pton(AF_INET6, v, &a6) == 1) {
-		wgb_err("%s '%s': IPv6 peers are not supported yet; give the peer's IPv4 tunnel address", f, v);
-		return -EINVAL;
-	}
-	if (inet_pton(AF_INET, v, &a) != 1)
-		return bad(f, v, "an IPv4 address on the far side of the tunnel (a.b.c.d)");
+	if (inet_pton(AF_INET, v, &a) != 1 && inet_pton(AF_INET6, v, &a6) != 1)
+		return bad(f, v, "an IPv4 or IPv6 address on the far side of the tunnel (a.b.c.d, fd00::2)");
 	o->peer = v;
 	return 0;
 }
@@ -490,16 +486,16 @@ static int check_live(struct opts *o)
 }
 
 /* IPv6 is built by the netns testbed (also inside a --backend vm guest);
- * the others say so rather than build IPv4 under an IPv6 label. */
+ * the others say so rather than build IPv4 under an IPv6 label. Live
+ * mode builds nothing: the interface's own families decide (--peer's,
+ * its endpoint's), so it takes no --ip or --inner. */
 static int check_family(const struct opts *o)
 {
 	unsigned int ip = o->ip ? o->ip : TOPO_FAM_4, inner = o->inner ? o->inner : TOPO_FAM_4;
 
-	if (((ip | inner) & TOPO_FAM_6) && o->backend != TOPO_BACKEND_NETNS &&
-	    o->backend != TOPO_BACKEND_VM && o->backend != TOPO_BACKEND_VMS &&
-	    o->backend != TOPO_BACKEND_HOSTS) {
-		wgb_err("--ip %s --inner %s: --backend %s has IPv4 only so far; IPv6 needs --backend netns, vm, vms or hosts",
-			topo_family_name(o->ip), topo_family_name(o->inner), opts_backend_name(o->backend));
+	if (o->backend == TOPO_BACKEND_LIVE && o->have_family) {
+		wgb_err("--ip/--inner: --backend live measures the families the interface has (--peer's "
+			"address, its peer's endpoint); drop them");
 		return -EINVAL;
 	}
 	if (o->wg == TUN_NONE && (inner & ~ip)) {

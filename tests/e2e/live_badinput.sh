@@ -9,7 +9,8 @@
 # routed around the tunnel (run; doctor reports it instead), one routed into
 # wg0 that no peer allows, nothing answering on the peer, the flags without
 # --backend live (and the backend without them), --peer-live without --peer-ssh
-# (live_peerssh.sh has the ssh faults), an IPv6 peer.
+# (live_peerssh.sh has the ssh faults), an IPv6 peer this IPv4 tunnel has no
+# route to, --ip/--inner (the interface decides the families).
 # A scenario needing more servers than the peer offers fails with why.
 . "$WGB_TOP/tests/e2e/lib.sh"
 . "$WGB_TOP/tests/e2e/hosts_lib.sh"
@@ -37,7 +38,9 @@ refused 2 "no iperf3 server answers on port 5999 (Connection refused)" $run --li
 refused 2 "needs --live IFACE" $run --live wg0
 refused 2 "only with --backend live" run --prefix "$PFX" --live wg0 --peer 10.77.0.2
 refused 2 "needs --peer-ssh DEST" $run --live wg0 --peer 10.77.0.2 --peer-live wg0
-refused 2 "IPv6 peers are not supported" $run --live wg0 --peer fd00::2
+refused 2 "fd00::2: the kernel has no route to it" $run --live wg0 --peer fd00::2
+refused 2 "ip/--inner: --backend live measures the families the interface has" $run --live wg0 --peer 10.77.0.2 --ip 6
+refused 2 "ip/--inner: --backend live" $run --live wg0 --peer 10.77.0.2 --inner 4
 refused 2 "drop --wg" $run --live wg0 --peer 10.77.0.2 --wg kernel
 refused 2 "no such interface" doctor --backend live --prefix "$PFX" --live wg9 --peer 10.77.0.2
 refused 2 "no iperf3 server answers" doctor --backend live --prefix "$PFX" --live wg0 --peer 10.77.0.2 --peer-port 5999
