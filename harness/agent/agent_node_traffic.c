@@ -17,6 +17,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,10 +28,14 @@
 /* While the clients run (seconds to minutes) nobody reads the channel: a
  * thread watches it, and the controller's end (its session closed) stops
  * the clients as a SIGTERM would, so the agent tears down at once. It only
- * polls (no allocation: forks may happen meanwhile). */
+ * polls (no allocation: forks may happen meanwhile). The clients are forked
+ * only once the thread runs: a fork while it is still being set up copies
+ * the thread library's (and ASan's) locks held, and the child hangs on them
+ * for good (seen: one iperf3 client of a tcp-fwd, once in a few runs). */
 struct watch {
 	int fd;
 	volatile sig_atomic_t done;
+	atomic_int running;
 	pthread_t thread;
 	bool started;
 };
@@ -39,6 +44,7 @@ static void *watch_channel(void *arg)
 {
 	struct watch *w = arg;
 
+	atomic_store(&w->running, 1);
 	while (!w->done) {
 		struct pollfd p = { .fd = w->fd, .events = POLLRDHUP };
 
@@ -54,7 +60,10 @@ static void watch_start(const struct node_agent *a, struct watch *w)
 {
 	w->fd = a->rfd;
 	w->done = 0;
+	atomic_init(&w->running, 0);
 	w->started = a->stdio && pthread_create(&w->thread, NULL, watch_channel, w) == 0;
+	while (w->started && !atomic_load(&w->running))
+		usleep(1000);
 }
 
 static void watch_stop(struct watch *w)
