@@ -105,26 +105,34 @@ int doctor_link_mtu(const char *netns_path, const char *ifname, unsigned int *mt
 	return r;
 }
 
+/* ifname's root qdisc in netns_path: 0 with *q (NULL: none) from the cache
+ * *qc on the socket *nl, all three the caller's to release (also on error). */
+static int root_qdisc_get(const char *netns_path, const char *ifname, struct nlx **nl,
+			  struct nl_cache **qc, int *ifindex, struct rtnl_qdisc **q)
+{
+	int r = nl_in(netns_path, nl);
+
+	if (!r)
+		r = ifindex_of(*nl, ifname, ifindex);
+	if (!r && rtnl_qdisc_alloc_cache(nlx_sock(*nl), qc) < 0)
+		r = -EIO;
+	if (!r)
+		*q = rtnl_qdisc_get_by_parent(*qc, *ifindex, TC_H_ROOT);
+	return r;
+}
+
 int doctor_root_qdisc(const char *netns_path, const char *ifname, char *kind, size_t len,
 		      uint64_t *rate_bps)
 {
 	struct nlx *nl = NULL;
 	struct nl_cache *qc = NULL, *cc = NULL;
 	struct rtnl_qdisc *q = NULL;
-	int r = nl_in(netns_path, &nl), ifindex;
+	int ifindex, r;
 
 	*rate_bps = 0;
 	snprintf(kind, len, "%s", "");
-	if (r)
-		return r;
-	if ((r = ifindex_of(nl, ifname, &ifindex)))
-		goto out;
-	r = -EIO;
-	if (rtnl_qdisc_alloc_cache(nlx_sock(nl), &qc) < 0)
-		goto out;
-	r = 0;
-	q = rtnl_qdisc_get_by_parent(qc, ifindex, TC_H_ROOT);
-	if (!q)
+	r = root_qdisc_get(netns_path, ifname, &nl, &qc, &ifindex, &q);
+	if (r || !q)
 		goto out;
 	snprintf(kind, len, "%s", rtnl_tc_get_kind(TC_CAST(q)));
 	if (!strcmp(kind, "tbf")) {
@@ -154,26 +162,19 @@ int doctor_qdisc_stats(const char *netns_path, const char *ifname, char *kind, s
 	struct nlx *nl = NULL;
 	struct nl_cache *qc = NULL;
 	struct rtnl_qdisc *q = NULL;
-	int r = nl_in(netns_path, &nl), ifindex;
+	int ifindex, r;
 
 	snprintf(kind, len, "%s", "");
 	*drops = *overlimits = *backlog = 0;
+	r = root_qdisc_get(netns_path, ifname, &nl, &qc, &ifindex, &q);
+	if (!r && !q)
+		r = -ENOENT;
 	if (r)
-		return r;
-	if ((r = ifindex_of(nl, ifname, &ifindex)))
-		goto out;
-	r = -EIO;
-	if (rtnl_qdisc_alloc_cache(nlx_sock(nl), &qc) < 0)
-		goto out;
-	r = -ENOENT;
-	q = rtnl_qdisc_get_by_parent(qc, ifindex, TC_H_ROOT);
-	if (!q)
 		goto out;
 	snprintf(kind, len, "%s", rtnl_tc_get_kind(TC_CAST(q)));
 	*drops = rtnl_tc_get_stat(TC_CAST(q), RTNL_TC_DROPS);
 	*overlimits = rtnl_tc_get_stat(TC_CAST(q), RTNL_TC_OVERLIMITS);
 	*backlog = rtnl_tc_get_stat(TC_CAST(q), RTNL_TC_BACKLOG);
-	r = 0;
 out:
 	rtnl_qdisc_put(q);
 	nl_cache_free(qc);
