@@ -54,6 +54,47 @@ void node_gate_release(void)
 	pthread_rwlock_unlock(&node_gate);
 }
 
+struct thread_start {
+	void *(*fn)(void *);
+	void *arg;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool running;
+};
+
+static void *thread_trampoline(void *arg)
+{
+	struct thread_start *ts = arg;
+	void *(*fn)(void *) = ts->fn;
+	void *fn_arg = ts->arg;
+
+	/* ts lives on the starter's stack: not touched after the unlock */
+	pthread_mutex_lock(&ts->lock);
+	ts->running = true;
+	pthread_cond_signal(&ts->cond);
+	pthread_mutex_unlock(&ts->lock);
+	return fn(fn_arg);
+}
+
+int node_thread_start(pthread_t *th, void *(*fn)(void *), void *arg)
+{
+	struct thread_start ts = { .fn = fn, .arg = arg, .running = false };
+	int ret;
+
+	pthread_mutex_init(&ts.lock, NULL);
+	pthread_cond_init(&ts.cond, NULL);
+	node_gate_hold();
+	ret = -pthread_create(th, NULL, thread_trampoline, &ts);
+	pthread_mutex_lock(&ts.lock);
+	while (!ret && !ts.running)
+		pthread_cond_wait(&ts.cond, &ts.lock);
+	pthread_mutex_unlock(&ts.lock);
+	node_gate_release();
+	pthread_cond_destroy(&ts.cond);
+	pthread_mutex_destroy(&ts.lock);
+	return ret;
+}
+
 struct child_report {
 	int step;
 	int err;

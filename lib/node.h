@@ -9,6 +9,7 @@
 #ifndef WGB_NODE_H
 #define WGB_NODE_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -52,6 +53,11 @@ int node_kill(pid_t pid, double grace);
  * that work; every fork here waits for it. */
 void node_gate_hold(void);
 void node_gate_release(void);
+/* pthread_create() behind the gate: returns once the new thread runs fn, so
+ * no fork copies a thread half started (its stack being set up and, under
+ * ASan, the allocator's thread registry locked). Every thread of wgbench
+ * starts here. 0 or -errno. */
+int node_thread_start(pthread_t *th, void *(*fn)(void *), void *arg);
 
 
 #endif

@@ -3,6 +3,7 @@
  * after each step that creates something the state file is rewritten, so a
  * killed build can be cleaned up (topo_clean.c). */
 #include "topo_impl.h"
+#include "node.h"
 #include "topo_plan.h"
 #include "topo_node.h"
 #include "netns.h"
@@ -284,7 +285,7 @@ static int make_nodes(struct topo *t)
 		jobs[i] = (struct node_job){ .t = t, .n = order[i] };
 		if (!topo_node_here(t, order[i]))
 			continue;   /* p2p: gw1 and gw2 only */
-		jobs[i].threaded = pthread_create(&jobs[i].thread, NULL, make_node, &jobs[i]) == 0;
+		jobs[i].threaded = node_thread_start(&jobs[i].thread, make_node, &jobs[i]) == 0;
 	}
 	for (i = 0; i < ARRAY_SIZE(order); i++) {
 		if (!topo_node_here(t, order[i]))
@@ -530,7 +531,7 @@ int topo_up(const struct topo_config *cfg, struct topo **out)
 	 * signal between two steps removes what was made, and the run sees it. */
 	stop_install(&stop);
 	vj.ops = t->wg_ops;
-	vj.threaded = pthread_create(&vj.thread, NULL, read_version, &vj) == 0;
+	vj.threaded = node_thread_start(&vj.thread, read_version, &vj) == 0;
 	ret = state_save(&t->st);
 	if (!ret)
 		ret = build(t);

@@ -4,6 +4,7 @@
  * (~10 ms), so the ends of a persistent testbed are created by a few
  * threads at once; the state file and netlink stay on the calling thread. */
 #include "topo_impl.h"
+#include "node.h"
 #include "topo_plan.h"
 #include "nlx.h"
 #include "util.h"
@@ -73,7 +74,7 @@ static void start_batch(struct end_job *jobs, size_t n)
 
 	for (i = 0; i < n; i++)
 		jobs[i].threaded = jobs[i].cfg.persistent &&
-				   pthread_create(&jobs[i].thread, NULL, create_end, &jobs[i]) == 0;
+				   node_thread_start(&jobs[i].thread, create_end, &jobs[i]) == 0;
 }
 
 /* Wait for jobs[0..n), then record and (unless abort) configure them in

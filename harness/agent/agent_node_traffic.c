@@ -3,6 +3,7 @@
  * and the clients through libiperf (traffic.h), each pinned as the applied
  * variant's cpus knob asks for this node. */
 #include "agent_node_impl.h"
+#include "node.h"
 #include "stop.h"
 #include "traffic.h"
 #include "util.h"
@@ -17,7 +18,6 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,14 +28,14 @@
 /* While the clients run (seconds to minutes) nobody reads the channel: a
  * thread watches it, and the controller's end (its session closed) stops
  * the clients as a SIGTERM would, so the agent tears down at once. It only
- * polls (no allocation: forks may happen meanwhile). The clients are forked
- * only once the thread runs: a fork while it is still being set up copies
- * the thread library's (and ASan's) locks held, and the child hangs on them
- * for good (seen: one iperf3 client of a tcp-fwd, once in a few runs). */
+ * polls (no allocation: forks may happen meanwhile). It starts through
+ * node_thread_start(), so the clients are forked only once it runs: a fork
+ * while it was still being set up copied the thread library's (and ASan's)
+ * locks held, and the child hung on them for good (seen: one iperf3 client
+ * of a tcp-fwd, once in a few runs). */
 struct watch {
 	int fd;
 	volatile sig_atomic_t done;
-	atomic_int running;
 	pthread_t thread;
 	bool started;
 };
@@ -44,7 +44,6 @@ static void *watch_channel(void *arg)
 {
 	struct watch *w = arg;
 
-	atomic_store(&w->running, 1);
 	while (!w->done) {
 		struct pollfd p = { .fd = w->fd, .events = POLLRDHUP };
 
@@ -60,10 +59,7 @@ static void watch_start(const struct node_agent *a, struct watch *w)
 {
 	w->fd = a->rfd;
 	w->done = 0;
-	atomic_init(&w->running, 0);
-	w->started = a->stdio && pthread_create(&w->thread, NULL, watch_channel, w) == 0;
-	while (w->started && !atomic_load(&w->running))
-		usleep(1000);
+	w->started = a->stdio && node_thread_start(&w->thread, watch_channel, w) == 0;
 }
 
 static void watch_stop(struct watch *w)

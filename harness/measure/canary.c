@@ -1,5 +1,6 @@
 /* canary.c — see canary.h. */
 #include "canary.h"
+#include "node.h"
 #include "util.h"
 
 #include <errno.h>
@@ -69,7 +70,7 @@ int canary_run(double seconds, struct canary_result *out)
 		if (CPU_ISSET(c, &online))
 			w[n++] = (struct worker){ .cpu = c, .seconds = seconds };
 	for (i = 0; i < n; i++) {
-		int r = pthread_create(&w[i].th, NULL, spin, &w[i]);
+		int r = -node_thread_start(&w[i].th, spin, &w[i]);
 
 		if (r) {
 			wgb_err("canary: cannot start a thread: %s", strerror(r));

@@ -119,7 +119,7 @@ int latency_reflector_start(const char *netns_path, const char *addr, uint16_t p
 		ret = -errno;
 		goto out;
 	}
-	if ((ret = -pthread_create(&r->thread, NULL, reflector_main, r))) {
+	if ((ret = node_thread_start(&r->thread, reflector_main, r))) {
 		wgb_err("latency: cannot start the reflector thread: %s", strerror(-ret));
 		goto out;
 	}
@@ -355,7 +355,7 @@ int latency_probe_start(const char *netns_path, const char *addr, uint16_t port,
 	if ((ret = probe_arm(p, v.interval_s)))
 		goto out;
 	p->t_start = latency_mono_ns();
-	if ((ret = -pthread_create(&p->thread, NULL, probe_main, p))) {
+	if ((ret = node_thread_start(&p->thread, probe_main, p))) {
 		wgb_err("latency: cannot start the probe thread: %s", strerror(-ret));
 		goto out;
 	}

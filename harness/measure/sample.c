@@ -256,10 +256,9 @@ int sample_start_nodes(const struct sample_node_spec *nodes, size_t n_nodes, dou
 	sample_record(s, &first);
 	sample_snap_free(&first);
 	s->running = 1;
-	ret = pthread_create(&s->th, NULL, thread_main, s);
+	ret = node_thread_start(&s->th, thread_main, s);
 	if (ret) {
 		s->running = 0;
-		ret = -ret;
 		wgb_err("sample: cannot start the sampler thread: %s", strerror(-ret));
 		goto fail;
 	}
