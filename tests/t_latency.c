@@ -4,6 +4,7 @@
  * parser against malformed input, and the probe itself on loopback (no
  * namespace, no root: both threads in this process). */
 #include "latency.h"
+#include "agent_node.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -289,7 +290,7 @@ static int wait_echoes(struct latency_probe *p, uint64_t n)
 	struct timespec ms = { 0, 5 * 1000000 };
 
 	for (int i = 0; i < 1000; i++) {
-		if (latency_probe_result(p, NULL, &all, NULL, &res))
+		if (latency_probe_result(p, NULL, &all, 0, &res))
 			return -1;
 		if (res.load.rtt.n >= n)
 			return 0;
@@ -320,7 +321,7 @@ static void t_loopback(bool user_clock)
 		goto out;
 	CHECK(!wait_echoes(p, 30), "30 echoes on loopback");
 	CHECK(!latency_probe_stop(p) && !latency_probe_stop(p), "stop, twice");
-	CHECK(!latency_probe_result(p, NULL, &all, refl, &res), "result");
+	CHECK(!latency_probe_result(p, NULL, &all, latency_reflector_cpu_s(refl), &res), "result");
 	CHECK(res.load.sent >= 30 && res.load.lost == 0 && res.load.pending == 0,
 	      "sent %llu lost %llu", (unsigned long long)res.load.sent, (unsigned long long)res.load.lost);
 	CHECK(res.load.rtt.p50 > 0 && res.load.rtt.p50 < 50, "rtt p50 %g ms", res.load.rtt.p50);
@@ -378,7 +379,7 @@ static void t_no_reflector(void)
 	latency_probe_stop(p);
 	t0 = util_now_mono() - t0;
 	CHECK(t0 >= 0.2 && t0 < 1.5, "stop waits for the last probe's timeout: %g s", t0);
-	CHECK(!latency_probe_result(p, NULL, &all, NULL, &res) && res.load.sent > 0 &&
+	CHECK(!latency_probe_result(p, NULL, &all, 0, &res) && res.load.sent > 0 &&
 	      res.load.lost == res.load.sent && res.load.rtt.n == 0 && isnan(res.load.rtt.p50),
 	      "all lost: sent %llu lost %llu", (unsigned long long)res.load.sent,
 	      (unsigned long long)res.load.lost);
@@ -397,8 +398,55 @@ static void t_no_reflector(void)
 	}
 }
 
+/* The agents' probe commands (agent_node.h): what the controller sends is
+ * accepted with its values, and every malformed word refused. */
+static int probe_line(const char *text, struct agent_node_probe_req *r)
+{
+	char line[256], *w[16];
+	size_t n;
+
+	snprintf(line, sizeof(line), "%s", text);
+	n = agent_node_split(line, w, 16);
+	return agent_node_parse_probe(w, n, r);
+}
+
+static void t_probe_commands(void)
+{
+	static const char *const bad[] = {
+		"reflect-start", "reflect-start tunnel", "reflect-start other -", "reflect-start tunnel 10.0.0.300",
+		"reflect-start tunnel host.example", "reflect-stop underlay x", "probe-stop",
+		"probe-start tunnel 0.01 10.0.0.1", "probe-start tunnel 0 10.0.0.1 5000",
+		"probe-start tunnel 11 10.0.0.1 5000", "probe-start tunnel 0.01 10.0.0.1 0",
+		"probe-start tunnel 0.01 10.0.0.1 65536", "probe-start tunnel 0.01 10.0.0.1 50.5",
+		"probe-start tunnel nan 10.0.0.1 5000", "probe-start tunnel 0.01 - 5000",
+		"probe-result tunnel 0 1 2 3 4", "probe-result tunnel 0 2 1 3 4 0",
+		"probe-result tunnel 0 1 2 4 3 0", "probe-result tunnel 0 1 2 3 4 -1",
+		"probe-result tunnel inf 1 2 3 4 0", "probe-result tunnel 0 1 2 3 4x 0",
+		"probe-go tunnel",
+	};
+	struct agent_node_probe_req r;
+	size_t i;
+
+	CHECK(!probe_line("reflect-start underlay -", &r) && r.path == LATENCY_PATH_UNDERLAY && !r.addr[0],
+	      "reflect-start on any address");
+	CHECK(!probe_line("reflect-start tunnel fd77:104::12", &r) && !strcmp(r.addr, "fd77:104::12"),
+	      "reflect-start on an IPv6 address");
+	CHECK(!probe_line("reflect-stop tunnel", &r) && r.path == LATENCY_PATH_TUNNEL, "reflect-stop");
+	CHECK(!probe_line("probe-start tunnel 0.010000 10.104.0.12 40123", &r) && r.interval == 0.01 &&
+	      r.port == 40123 && !strcmp(r.addr, "10.104.0.12"), "probe-start");
+	CHECK(!probe_line("probe-stop underlay", &r), "probe-stop");
+	CHECK(!probe_line("probe-result tunnel -0.25 100.5 101 101.5 103.5 0.0125", &r) &&
+	      r.origin == -0.25 && r.idle[0] == 100.5 && r.idle[1] == 101 && r.load[0] == 101.5 &&
+	      r.load[1] == 103.5 && r.refl_cpu_s == 0.0125, "probe-result with its windows");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK(probe_line(bad[i], &r) == -EINVAL, "refused: %s", bad[i]);
+	CHECK(!strcmp(latency_path_name(LATENCY_PATH_UNDERLAY), "underlay") &&
+	      !strcmp(latency_path_name(LATENCY_PATH__COUNT), "?"), "path names");
+}
+
 int main(void)
 {
+	t_probe_commands();
 	t_percentile();
 	t_pkt_roundtrip();
 	t_pkt_malformed();

@@ -192,6 +192,21 @@ int topo_plan_addr6(enum topo_node_id n, enum topo_link_role r, unsigned int k,
 	return 0;
 }
 
+int topo_plan_addr_str(enum topo_node_id n, enum topo_link_role r, unsigned int k, int af,
+		       char *buf, size_t len)
+{
+	unsigned int plen;
+	struct in6_addr a6;
+	struct in_addr a;
+	int ret;
+
+	ret = af == AF_INET6 ? topo_plan_addr6(n, r, k, &a6, &plen) : topo_plan_addr(n, r, k, &a, &plen);
+	if (ret)
+		return ret;
+	return inet_ntop(af == AF_INET6 ? AF_INET6 : AF_INET, af == AF_INET6 ? (void *)&a6 : (void *)&a,
+			 buf, (socklen_t)len) ? 0 : -ENOSPC;
+}
+
 const char *topo_family_name(unsigned int f)
 {
 	switch (f) {

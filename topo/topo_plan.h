@@ -27,6 +27,9 @@ int topo_plan_addr(enum topo_node_id n, enum topo_link_role r, unsigned int k,
 /* The same in IPv6 (topo.h's plan): fd77:<link>[:<k>]::<host>/64. */
 int topo_plan_addr6(enum topo_node_id n, enum topo_link_role r, unsigned int k,
 		    struct in6_addr *a, unsigned int *plen);
+/* Either of the two in family af (AF_INET, AF_INET6), as text. */
+int topo_plan_addr_str(enum topo_node_id n, enum topo_link_role r, unsigned int k, int af,
+		       char *buf, size_t len);
 /* fd77:b:c::d */
 struct in6_addr topo_plan_ip6(uint16_t b, uint16_t c, uint16_t d);
 /* Network of a link ("10.101.0.0/24" is lan of the source side). */

@@ -110,17 +110,13 @@ static int write_all(struct agent_chan *c, const char *p, size_t n)
 	return 0;
 }
 
-int agent_chan_send(struct agent_chan *c, const char *fmt, ...)
+static int send_v(struct agent_chan *c, const char *fmt, va_list ap)
 {
 	char *line = NULL;
-	va_list ap;
 	size_t n;
 	int r;
 
-	va_start(ap, fmt);
-	r = vasprintf(&line, fmt, ap);
-	va_end(ap);
-	if (r < 0)
+	if (vasprintf(&line, fmt, ap) < 0)
 		return -ENOMEM;
 	n = strcspn(line, "\n");
 	line[n] = '\n';   /* room: vasprintf's NUL is at or after n */
@@ -129,6 +125,31 @@ int agent_chan_send(struct agent_chan *c, const char *fmt, ...)
 	r = write_all(c, line, n + 1);
 	free(line);
 	return r;
+}
+
+int agent_chan_send(struct agent_chan *c, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = send_v(c, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int agent_chan_call(struct agent_chan *c, double timeout, char *words, size_t wlen, char **payload,
+		    const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	if (payload)
+		*payload = NULL;
+	va_start(ap, fmt);
+	r = send_v(c, fmt, ap);
+	va_end(ap);
+	return r ? r : agent_chan_reply(c, timeout, words, wlen, payload);
 }
 
 int agent_chan_send_data(struct agent_chan *c, const char *data, size_t len)

@@ -68,6 +68,9 @@ int agent_chan_line(struct agent_chan *c, double timeout, char *line, size_t len
  * NULL), the N bytes (malloc'd, NUL-terminated) into *payload if given.
  * Lines before it that are no reply (a guest's boot lines) are skipped. */
 int agent_chan_reply(struct agent_chan *c, double timeout, char *words, size_t wlen, char **payload);
+/* agent_chan_send() then agent_chan_reply(): one command's round trip. */
+int agent_chan_call(struct agent_chan *c, double timeout, char *words, size_t wlen, char **payload,
+		    const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 /* The far side's stderr read until it closes (or timeout seconds). */
 void agent_chan_drain_err(struct agent_chan *c, double timeout);
 /* After a node's error, are the other nodes' replies still to be read?

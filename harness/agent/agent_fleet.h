@@ -27,8 +27,10 @@
 #include <stddef.h>
 
 #include "agent_chan.h"
+#include "latency.h"
 #include "topo.h"
 
+struct agent_probe;
 struct json_object;
 struct traffic_flow;
 struct traffic_flow_result;
@@ -48,6 +50,7 @@ struct agent_fleet {
 	/* what the fleet holds now */
 	const struct variant *applied;         /* set in the nodes, or NULL */
 	char timeline[PATH_MAX];               /* of the running samplers, "" for none */
+	struct agent_probe *probe[LATENCY_PATH__COUNT];   /* running latency probes */
 };
 
 /* ch[] into an array for agent_chan_reply_all(). */
@@ -72,5 +75,14 @@ int agent_fleet_variant_check(struct agent_fleet *f, const struct variant *v, ch
 int agent_fleet_variant_apply(struct agent_fleet *f, const struct variant *v,
 			      struct json_object **applied);
 int agent_fleet_variant_revert(struct agent_fleet *f);
+/* bed.h's probe_*: the path's prober and reflector (agent_probe.h) from the
+ * clients' node to the servers' (tunnel) or gw1 to gw2 (underlay), to addr;
+ * -ENOENT without addr or a node. The owner cancels both before freeing f. */
+int agent_fleet_probe_start(struct agent_fleet *f, enum latency_path path, const char *addr,
+			    double interval);
+int agent_fleet_probe_finish(struct agent_fleet *f, enum latency_path path,
+			     const struct latency_window *idle, const struct latency_window *load,
+			     const char *timeline, struct json_object **out);
+void agent_fleet_probe_cancel(struct agent_fleet *f, enum latency_path path);
 
 #endif

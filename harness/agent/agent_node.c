@@ -205,6 +205,9 @@ static const struct {
 	{ "check", agent_node_check }, { "build", agent_node_build }, { "down", agent_node_down },
 	{ "facts", agent_node_facts }, { "cleanup", agent_node_cleanup },
 	{ "live-attach", agent_node_live_attach },
+	{ "reflect-start", agent_node_reflect_start }, { "reflect-stop", agent_node_reflect_stop },
+	{ "probe-start", agent_node_probe_start }, { "probe-stop", agent_node_probe_stop },
+	{ "probe-result", agent_node_probe_result },
 };
 
 static void dispatch(struct node_agent *a, char **w, size_t n)
@@ -241,7 +244,7 @@ int agent_node_serve(int rfd, int wfd, const struct agent_node_opts *o)
 			break;
 		dispatch(a, w, n);
 	}
-	/* the servers, the sampler, the variant, a host's part */
+	/* the probe, the servers, the sampler, the variant, a host's part */
 	agent_node_host_teardown(a);
 	agent_node_live_free(a);
 	agent_host_unlock(a->prefix, &a->lock_fd);

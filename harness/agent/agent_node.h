@@ -51,6 +51,18 @@
  *                                                  sample, serve and variants act on it:
  *                                                  {"interface","implementation","peer",
  *                                                  "underlay","route_back","reply_through",...}
+ *   reflect-start PATH ADDR|-                      the latency probe's reflector of PATH
+ *                                                  (tunnel, underlay; latency.h) on ADDR
+ *                                                  (-: any address): ok 0 <port>
+ *   reflect-stop PATH                              ok 0 <its thread's CPU seconds>
+ *   probe-start PATH INTERVAL ADDR PORT            probes to that reflector every INTERVAL s
+ *   probe-stop PATH                                stop sending; the echoes still due are
+ *                                                  awaited (at most the probe's timeout)
+ *   probe-result PATH ORIGIN I0 I1 L0 L1 REFLCPU   the probes sent in [I0, I1) (idle) and
+ *                                                  [L0, L1) (load), this node's clock:
+ *                                                  {"latency": runs[].latency, "timeline":
+ *                                                  its rows with t - ORIGIN}; REFLCPU is the
+ *                                                  reflector's (its cost); the probe is freed
  *   now                                            ok 0 <monotonic seconds>
  *   quit                                           end (a guest powers off)
  */
@@ -62,6 +74,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "latency.h"
 #include "route.h"
 #include "topo.h"
 
@@ -118,6 +131,16 @@ struct agent_node_live_req {
 	char ifname[IFNAMSIZ];        /* "": find it */
 };
 int agent_node_parse_live(char **w, size_t n, struct agent_node_live_req *r);
+/* reflect-start, reflect-stop, probe-start, probe-stop, probe-result (by
+ * w[0]): 0, or -EINVAL; numbers finite, windows ordered, addresses numeric. */
+struct agent_node_probe_req {
+	enum latency_path path;
+	char addr[INET6_ADDRSTRLEN];  /* "": any (reflect-start -) */
+	unsigned int port;
+	double interval;
+	double origin, idle[2], load[2], refl_cpu_s;
+};
+int agent_node_parse_probe(char **w, size_t n, struct agent_node_probe_req *r);
 /* variant-check N / variant-apply N / check N / build N: the payload's
  * length, < AGENT_NODE_PAYLOAD_MAX. */
 int agent_node_parse_payload(char **w, size_t n, size_t *len);

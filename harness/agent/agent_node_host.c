@@ -111,6 +111,7 @@ void agent_node_build(struct node_agent *a, char **w, size_t n)
 
 void agent_node_host_teardown(struct node_agent *a)
 {
+	agent_node_probe_free(a);
 	traffic_serve_end(a->servers, a->n_servers, 0);
 	a->n_servers = 0;
 	sample_free(a->smp);

@@ -6,6 +6,7 @@
  * agent_node_variant.c  variant-check, -apply, -revert
  * agent_node_host.c     check, build, down, facts, cleanup (a host's part)
  * agent_node_live.c     live-attach (the far side of a live tunnel)
+ * agent_node_probe.c    reflect-start/-stop, probe-start/-stop/-result
  */
 #ifndef WGB_AGENT_NODE_IMPL_H
 #define WGB_AGENT_NODE_IMPL_H
@@ -17,6 +18,7 @@
 #include <sys/types.h>
 
 #include "agent_node.h"
+#include "latency.h"
 #include "topo.h"
 
 #define AGENT_MAX_FLOWS AGENT_NODE_MAX_FLOWS
@@ -50,6 +52,9 @@ struct node_agent {
 	struct agent_host *host;      /* a host's part, built; NULL in a guest */
 	int lock_fd;                  /* a host's prefix lock (check), -1 */
 	struct agent_live *live;      /* the far side of a live tunnel; NULL */
+	/* the latency probe's ends on this node, per path; NULL: none */
+	struct latency_reflector *refl[LATENCY_PATH__COUNT];
+	struct latency_probe *probe[LATENCY_PATH__COUNT];
 };
 
 /* "ok <len> words" and the JSON (NULL: none); "err <message>". */
@@ -85,7 +90,14 @@ void agent_node_live_free(struct node_agent *a);
 void agent_node_live_sample_spec(struct node_agent *a, struct sample_node_spec *sp);
 int agent_node_live_check(struct node_agent *a, const struct variant *v, char *why, size_t len);
 int agent_node_live_apply(struct node_agent *a, const struct variant *v, struct variant_applied **out);
-/* Everything a host's part made, removed (the channel ended). */
+void agent_node_reflect_start(struct node_agent *a, char **w, size_t n);
+void agent_node_reflect_stop(struct node_agent *a, char **w, size_t n);
+void agent_node_probe_start(struct node_agent *a, char **w, size_t n);
+void agent_node_probe_stop(struct node_agent *a, char **w, size_t n);
+void agent_node_probe_result(struct node_agent *a, char **w, size_t n);
+/* Every reflector and probe stopped and freed. */
+void agent_node_probe_free(struct node_agent *a);
+/* Everything a host's part made (and the probe), removed (the channel ended). */
 void agent_node_host_teardown(struct node_agent *a);
 
 #endif

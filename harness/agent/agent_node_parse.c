@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,4 +132,53 @@ int agent_node_parse_live(char **w, size_t n, struct agent_node_live_req *r)
 	if (strcmp(w[4], "-"))
 		snprintf(r->ifname, sizeof(r->ifname), "%s", w[4]);
 	return 0;
+}
+
+/* A whole word that is a finite number. */
+static int num(const char *s, double *out)
+{
+	char *end;
+
+	*out = strtod(s, &end);
+	return end != s && !*end && isfinite(*out) ? 0 : -EINVAL;
+}
+
+static int numeric_addr(const char *s, char *out, size_t len)
+{
+	unsigned char a[sizeof(struct in6_addr)];
+
+	if (strlen(s) >= len || (inet_pton(AF_INET, s, a) != 1 && inet_pton(AF_INET6, s, a) != 1))
+		return -EINVAL;
+	snprintf(out, len, "%s", s);
+	return 0;
+}
+
+int agent_node_parse_probe(char **w, size_t n, struct agent_node_probe_req *r)
+{
+	double port;
+	size_t i;
+
+	memset(r, 0, sizeof(*r));
+	if (n < 2 || latency_path_from_name(w[1], &r->path))
+		return -EINVAL;
+	if (!strcmp(w[0], "reflect-stop") || !strcmp(w[0], "probe-stop"))
+		return n == 2 ? 0 : -EINVAL;
+	if (!strcmp(w[0], "reflect-start"))
+		return n == 3 && (!strcmp(w[2], "-") || !numeric_addr(w[2], r->addr, sizeof(r->addr))) ?
+			0 : -EINVAL;
+	if (!strcmp(w[0], "probe-start")) {
+		if (n != 5 || num(w[2], &r->interval) || r->interval < 0.001 || r->interval > 10 ||
+		    numeric_addr(w[3], r->addr, sizeof(r->addr)) || num(w[4], &port) ||
+		    port < 1 || port > 65535 || port != floor(port))
+			return -EINVAL;
+		r->port = (unsigned int)port;
+		return 0;
+	}
+	if (strcmp(w[0], "probe-result") || n != 8 || num(w[2], &r->origin))
+		return -EINVAL;
+	for (i = 0; i < 2; i++)
+		if (num(w[3 + i], &r->idle[i]) || num(w[5 + i], &r->load[i]))
+			return -EINVAL;
+	return !num(w[7], &r->refl_cpu_s) && r->refl_cpu_s >= 0 && r->idle[1] >= r->idle[0] &&
+		r->load[1] >= r->load[0] ? 0 : -EINVAL;
 }

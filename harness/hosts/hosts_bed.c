@@ -212,9 +212,12 @@ static void take_facts(struct hosts_bed *b)
 static void hb_down(void *st)
 {
 	struct hosts_bed *b = B(st);
+	unsigned int k;
 
 	if (!b->tunnels)
 		return;
+	for (k = 0; k < LATENCY_PATH__COUNT; k++)
+		agent_fleet_probe_cancel(&b->fleet, (enum latency_path)k);
 	b->tunnels = 0;
 	if (agent_fleet_call_all(&b->fleet, CALL_TIMEOUT, "down"))
 		wgb_warn("not every machine could remove its part; `wgbench cleanup --hosts %s --prefix %s`",
@@ -359,6 +362,32 @@ static int hb_sample_stop(void *st, double w0, double w1, struct json_object **c
 {
 	*self_cpu_s = 0;   /* each machine's sampler: counted in its own CPU */
 	return agent_fleet_sample_stop(&B(st)->fleet, w0, w1, cpu, drops);
+}
+
+/* The hosts file's (or the plan's) gw2 underlay address. */
+static int hb_underlay_addr(void *st, char *buf, size_t len)
+{
+	unsigned int ip = B(st)->o->ip ? B(st)->o->ip : TOPO_FAM_4;
+	struct agent_host_ip a = hosts_plan_underlay(&B(st)->hf, topo_family_tunnel_af(ip, 0));
+
+	agent_host_ip_str(&a, false, buf, len);
+	return 0;
+}
+
+static int hb_probe_start(void *st, enum latency_path path, const char *addr, double interval)
+{
+	return B(st)->tunnels ? agent_fleet_probe_start(&B(st)->fleet, path, addr, interval) : -ENOENT;
+}
+
+static int hb_probe_finish(void *st, enum latency_path path, const struct latency_window *idle,
+			   const struct latency_window *load, const char *timeline, struct json_object **out)
+{
+	return agent_fleet_probe_finish(&B(st)->fleet, path, idle, load, timeline, out);
+}
+
+static void hb_probe_cancel(void *st, enum latency_path path)
+{
+	agent_fleet_probe_cancel(&B(st)->fleet, path);
 }
 
 /* ---- run.json ---- */
@@ -515,6 +544,10 @@ static const struct bed_ops hosts_ops = {
 	.traffic = hb_traffic,
 	.sample_start = hb_sample_start,
 	.sample_stop = hb_sample_stop,
+	.underlay_addr = hb_underlay_addr,
+	.probe_start = hb_probe_start,
+	.probe_finish = hb_probe_finish,
+	.probe_cancel = hb_probe_cancel,
 	.facts = hb_facts,
 	.close = hb_close,
 };

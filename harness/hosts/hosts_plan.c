@@ -94,6 +94,11 @@ struct agent_host_ip hosts_plan_target(const struct hosts_file *hf, bool tunnel,
 		return end_of(hf, NODE_DRAIN, LINK_LAN, k, af);
 	if (tunnel)
 		return end_of(hf, NODE_GW2, LINK_TUNNEL, k, af);
+	return hosts_plan_underlay(hf, af);
+}
+
+struct agent_host_ip hosts_plan_underlay(const struct hosts_file *hf, int af)
+{
 	return end_of(hf, NODE_GW2, LINK_UNDERLAY, 0, af);
 }
 

@@ -57,6 +57,8 @@ int hosts_plan_node(const struct hosts_plan_in *in, enum topo_node_id n, struct 
 /* Where flow k's server listens in family af (drain address k; gw2's
  * tunnel address in p2p; the underlay's with --wg none in p2p). */
 struct agent_host_ip hosts_plan_target(const struct hosts_file *hf, bool tunnel, unsigned int k, int af);
+/* gw2's underlay address in family af (the file's, else the plan's). */
+struct agent_host_ip hosts_plan_underlay(const struct hosts_file *hf, int af);
 /* The nodes of the file's shape that run the clients and the servers. */
 enum topo_node_id hosts_plan_client(const struct hosts_file *hf);
 enum topo_node_id hosts_plan_server(const struct hosts_file *hf);

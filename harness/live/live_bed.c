@@ -383,6 +383,32 @@ static int lb_sample_stop(void *st, double w0, double w1, struct json_object **c
 	return ret;
 }
 
+/* ---- latency probe: to the peer's agent (live_peer.c) ---- */
+
+/* The peer's endpoint: the underlay path outside the tunnel. */
+static int lb_underlay_addr(void *st, char *buf, size_t len)
+{
+	struct live_bed *b = st;
+
+	return b->endpoint_addr.af && route_addr_str(&b->endpoint_addr, buf, len) ? 0 : -ENOENT;
+}
+
+static int lb_probe_start(void *st, enum latency_path path, const char *addr, double interval)
+{
+	return live_peer_probe_start(st, path, addr, interval);
+}
+
+static int lb_probe_finish(void *st, enum latency_path path, const struct latency_window *idle,
+			   const struct latency_window *load, const char *timeline, struct json_object **out)
+{
+	return live_peer_probe_finish(st, path, idle, load, timeline, out);
+}
+
+static void lb_probe_cancel(void *st, enum latency_path path)
+{
+	live_peer_probe_cancel(st, path);
+}
+
 static void lb_facts(void *st, struct json_object *j)
 {
 	live_facts(st, j);
@@ -420,6 +446,10 @@ const struct bed_ops live_ops = {
 	.traffic = lb_traffic,
 	.sample_start = lb_sample_start,
 	.sample_stop = lb_sample_stop,
+	.underlay_addr = lb_underlay_addr,
+	.probe_start = lb_probe_start,
+	.probe_finish = lb_probe_finish,
+	.probe_cancel = lb_probe_cancel,
 	.facts = lb_facts,
 	.close = lb_close,
 };

@@ -11,9 +11,11 @@
 #include <stdio.h>
 
 #include "agent_chan.h"
+#include "latency.h"
 #include "live.h"
 #include "tun.h"
 
+struct agent_probe;
 struct agent_ssh;
 struct json_object;
 struct opts;
@@ -38,6 +40,7 @@ struct live_side {
 	struct json_object *attach;     /* the agent's live-attach reply */
 	struct agent_clock clock;       /* its clock against ours */
 	bool applied;                   /* it holds a variant's half */
+	struct agent_probe *probe[LATENCY_PATH__COUNT];   /* to its reflectors */
 	char timeline[PATH_MAX];        /* the running sampler's peer CSV, "" none */
 };
 
@@ -82,6 +85,13 @@ int live_peer_variant_check(struct live_bed *b, const struct variant *v, char *w
 /* The peer's read-back records appended to all. */
 int live_peer_variant_apply(struct live_bed *b, const struct variant *v, struct json_object *all);
 int live_peer_variant_revert(struct live_bed *b);
+/* bed.h's probe_*: from this process to a reflector the peer's agent runs
+ * on addr (agent_probe.h); -ENOTSUP without --peer-ssh (no reflector). */
+int live_peer_probe_start(struct live_bed *b, enum latency_path path, const char *addr,
+			  double interval);
+int live_peer_probe_finish(struct live_bed *b, enum latency_path path, const struct latency_window *idle,
+			   const struct latency_window *load, const char *timeline, struct json_object **out);
+void live_peer_probe_cancel(struct live_bed *b, enum latency_path path);
 /* run.json live.peer_side (NULL without --peer-ssh). */
 struct json_object *live_peer_json(const struct live_bed *b);
 

@@ -12,6 +12,7 @@
 #include "live.h"
 #include "live_impl.h"
 #include "agent_chan.h"
+#include "agent_probe.h"
 #include "agent_ssh.h"
 #include "opts.h"
 #include "stop.h"
@@ -112,8 +113,12 @@ int live_peer_open(struct live_bed *b)
 
 void live_peer_close(struct live_bed *b)
 {
+	unsigned int k;
+
 	if (!b->peer)
 		return;
+	for (k = 0; k < LATENCY_PATH__COUNT; k++)
+		live_peer_probe_cancel(b, (enum latency_path)k);
 	agent_ssh_close(b->peer->ssh, PEER_CLOSE_GRACE);
 	json_object_put(b->peer->attach);
 	free(b->peer);
@@ -378,4 +383,35 @@ struct json_object *live_peer_json(const struct live_bed *b)
 	json_object_object_add(k, "drift_ppm", json_object_new_double(agent_clock_drift_ppm(c)));
 	json_object_object_add(o, "clock", k);
 	return o;
+}
+
+/* ---- the latency probe: this process to the peer's reflector ---- */
+
+int live_peer_probe_start(struct live_bed *b, enum latency_path path, const char *addr,
+			  double interval)
+{
+	if (!b->peer)
+		return -ENOTSUP;
+	live_peer_probe_cancel(b, path);
+	return agent_probe_start(path, (struct agent_probe_end){ NULL, NULL },
+				 (struct agent_probe_end){ CH(b), &b->peer->clock }, addr, interval,
+				 PEER_CALL_TIMEOUT, &b->peer->probe[path]);
+}
+
+int live_peer_probe_finish(struct live_bed *b, enum latency_path path, const struct latency_window *idle,
+			   const struct latency_window *load, const char *timeline, struct json_object **out)
+{
+	int ret = b->peer && b->peer->probe[path] ?
+		agent_probe_finish(b->peer->probe[path], idle, load, timeline, out) : -ENOENT;
+
+	live_peer_probe_cancel(b, path);
+	return ret;
+}
+
+void live_peer_probe_cancel(struct live_bed *b, enum latency_path path)
+{
+	if (!b->peer)
+		return;
+	agent_probe_free(b->peer->probe[path]);
+	b->peer->probe[path] = NULL;
 }

@@ -138,8 +138,10 @@ uint16_t latency_reflector_port(const struct latency_reflector *r)
 	return r->port;
 }
 
-static double reflector_cpu_s(const struct latency_reflector *r)
+double latency_reflector_cpu_s(const struct latency_reflector *r)
 {
+	if (!r)
+		return 0;
 	return r->running ? latency_thread_cpu_of(r->thread) : r->cpu_s;
 }
 
@@ -406,14 +408,13 @@ static int snapshot(struct latency_probe *p, struct latency_rec **rec, size_t *n
 	return ret;
 }
 
-static void fill_cost(struct latency_probe *p, const struct latency_reflector *refl,
-		      struct latency_cost *c)
+static void fill_cost(struct latency_probe *p, double refl_cpu_s, struct latency_cost *c)
 {
 	uint64_t end = p->running ? latency_mono_ns() : p->t_end;
 
 	c->elapsed_s = (double)(end - p->t_start) / 1e9;
 	c->cpu_s = (p->running ? latency_thread_cpu_of(p->thread) : p->cpu_s) +
-		   (refl ? reflector_cpu_s(refl) : 0);
+		   refl_cpu_s;
 	if (c->elapsed_s > 0) {
 		c->bytes_per_s = (double)((c->tx_packets + c->rx_packets) *
 					  (p->size + p->ip_overhead)) / c->elapsed_s;
@@ -422,7 +423,7 @@ static void fill_cost(struct latency_probe *p, const struct latency_reflector *r
 }
 
 int latency_probe_result(struct latency_probe *p, const struct latency_window *idle,
-			 const struct latency_window *load, const struct latency_reflector *refl,
+			 const struct latency_window *load, double refl_cpu_s,
 			 struct latency_result *out)
 {
 	struct latency_rec *rec = NULL;
@@ -438,7 +439,36 @@ int latency_probe_result(struct latency_probe *p, const struct latency_window *i
 	if ((ret = latency_stats_of(rec, n, load, p->timeout_ns, horizon, &out->load)))
 		goto out;
 	out->clock_shared = out->load.owd_fwd.n > 0;
-	fill_cost(p, refl, &out->cost);
+	fill_cost(p, refl_cpu_s, &out->cost);
+out:
+	free(rec);
+	return ret;
+}
+
+int latency_probe_timeline_text(struct latency_probe *p, double origin_s, char **text, size_t *len)
+{
+	struct latency_rec *rec = NULL;
+	uint64_t horizon;
+	FILE *f = NULL;
+	size_t n;
+	int ret;
+
+	*text = NULL;
+	*len = 0;
+	if ((ret = snapshot(p, &rec, &n, &horizon, NULL)))
+		goto out;
+	if (!(f = open_memstream(text, len))) {
+		ret = -errno;
+		goto out;
+	}
+	ret = latency_timeline_format(f, rec, n, origin_s, p->timeout_ns, horizon);
+	if (fclose(f) && !ret)
+		ret = -EIO;
+	if (ret) {
+		free(*text);
+		*text = NULL;
+		*len = 0;
+	}
 out:
 	free(rec);
 	return ret;
@@ -446,27 +476,13 @@ out:
 
 int latency_probe_timeline(struct latency_probe *p, double origin_s, const char *path)
 {
-	struct latency_rec *rec = NULL;
-	char *text = NULL;
-	size_t n, len = 0;
-	uint64_t horizon;
-	FILE *f = NULL;
-	int ret;
+	char *text;
+	size_t len;
+	int ret = latency_probe_timeline_text(p, origin_s, &text, &len);
 
-	if ((ret = snapshot(p, &rec, &n, &horizon, NULL)))
-		goto out;
-	if (!(f = open_memstream(&text, &len))) {
-		ret = -errno;
-		goto out;
-	}
-	ret = latency_timeline_format(f, rec, n, origin_s, p->timeout_ns, horizon);
-	if (fclose(f) && !ret)
-		ret = -EIO;
 	if (!ret && (ret = util_write_file_atomic(path, text, len)))
 		wgb_err("latency: cannot write %s: %s", path, strerror(-ret));
-out:
 	free(text);
-	free(rec);
 	return ret;
 }
 

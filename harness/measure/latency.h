@@ -154,6 +154,14 @@ struct json_object *latency_result_json(const struct latency_result *r);
 int latency_timeline_format(FILE *f, const struct latency_rec *r, size_t n, double origin_s,
 			    uint64_t timeout_ns, uint64_t horizon_ns);
 
+/* The two paths a testbed probes (bed_probe.c; the agents' reflect-* and
+ * probe-* commands): through the tunnel (the traffic's client node to drain
+ * address 0) and on the underlay (gw1 to gw2, outside the tunnel). */
+enum latency_path { LATENCY_PATH_TUNNEL, LATENCY_PATH_UNDERLAY, LATENCY_PATH__COUNT };
+/* "tunnel", "underlay"; and back: 0 or -EINVAL. */
+const char *latency_path_name(enum latency_path p);
+int latency_path_from_name(const char *s, enum latency_path *out);
+
 /* ---- the probe and the reflector --------------------------------------- */
 
 #define LATENCY_INTERVAL_DEFAULT 0.01   /* s: 100 probes a second */
@@ -180,6 +188,8 @@ int latency_reflector_start(const char *netns_path, const char *addr, uint16_t p
 			    const struct latency_opts *o, struct latency_reflector **out);
 /* The port bound, read back from the socket. */
 uint16_t latency_reflector_port(const struct latency_reflector *r);
+/* CPU seconds of its thread so far (its whole life once stopped); 0 for NULL. */
+double latency_reflector_cpu_s(const struct latency_reflector *r);
 /* Stop the thread, close, free; NULL-safe. */
 void latency_reflector_free(struct latency_reflector *r);
 
@@ -192,11 +202,14 @@ int latency_probe_start(const char *netns_path, const char *addr, uint16_t port,
 int latency_probe_stop(struct latency_probe *p);
 /* Statistics of the probes sent in load (and in idle, if not NULL) —
  * callable while running (probes not yet due are pending) or after stop.
- * refl: the local reflector, for its CPU time (NULL: not counted). */
+ * refl_cpu_s: the reflector's CPU time (latency_reflector_cpu_s(), read on
+ * whichever machine it runs), added to the cost; 0: not counted. */
 int latency_probe_result(struct latency_probe *p, const struct latency_window *idle,
-			 const struct latency_window *load, const struct latency_reflector *refl,
+			 const struct latency_window *load, double refl_cpu_s,
 			 struct latency_result *out);
-/* Write every probe's (t, rtt) to path (latency_timeline_format). */
+/* Every probe's (t, rtt) as latency_timeline_format() writes it: into a
+ * malloc'd *text (and its length), or into the file at path. */
+int latency_probe_timeline_text(struct latency_probe *p, double origin_s, char **text, size_t *len);
 int latency_probe_timeline(struct latency_probe *p, double origin_s, const char *path);
 /* Stop if running, close, free; NULL-safe. */
 void latency_probe_free(struct latency_probe *p);

@@ -7,6 +7,7 @@
 #include <json-c/json.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 double latency_percentile(const double *sorted, size_t n, double p)
 {
@@ -289,4 +290,23 @@ int latency_timeline_format(FILE *f, const struct latency_rec *r, size_t n, doub
 		fputc('\n', f);
 	}
 	return ferror(f) ? -EIO : 0;
+}
+
+static const char *const path_names[LATENCY_PATH__COUNT] = { "tunnel", "underlay" };
+
+const char *latency_path_name(enum latency_path p)
+{
+	return (unsigned int)p < LATENCY_PATH__COUNT ? path_names[p] : "?";
+}
+
+int latency_path_from_name(const char *s, enum latency_path *out)
+{
+	unsigned int i;
+
+	for (i = 0; i < LATENCY_PATH__COUNT; i++)
+		if (!strcmp(s, path_names[i])) {
+			*out = (enum latency_path)i;
+			return 0;
+		}
+	return -EINVAL;
 }

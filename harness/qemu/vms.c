@@ -256,7 +256,10 @@ static int vb_up(void *st, unsigned int tunnels)
 static void vb_down(void *st)
 {
 	struct vms_host *h = H(st);
+	unsigned int k;
 
+	for (k = 0; k < LATENCY_PATH__COUNT; k++)
+		agent_fleet_probe_cancel(&h->v.fleet, (enum latency_path)k);
 	if (h->up && !stop_requested())
 		vms_check_clocks(h);
 	h->up = false;
@@ -322,6 +325,29 @@ static int vb_sample_stop(void *st, double w0, double w1, struct json_object **c
 	return vms_sample_stop(&H(st)->v, w0, w1, cpu, drops);
 }
 
+/* The guests' underlay is the plan's, in --ip's family of tunnel 0. */
+static int vb_underlay_addr(void *st, char *buf, size_t len)
+{
+	return topo_plan_addr_str(NODE_GW2, LINK_UNDERLAY, 0, topo_family_tunnel_af(H(st)->v.ip, 0), buf, len);
+}
+
+/* The probe's ends are the guests' agents (two clocks: no one-way delays). */
+static int vb_probe_start(void *st, enum latency_path path, const char *addr, double interval)
+{
+	return H(st)->up ? agent_fleet_probe_start(&H(st)->v.fleet, path, addr, interval) : -ENOENT;
+}
+
+static int vb_probe_finish(void *st, enum latency_path path, const struct latency_window *idle,
+			   const struct latency_window *load, const char *timeline, struct json_object **out)
+{
+	return agent_fleet_probe_finish(&H(st)->v.fleet, path, idle, load, timeline, out);
+}
+
+static void vb_probe_cancel(void *st, enum latency_path path)
+{
+	agent_fleet_probe_cancel(&H(st)->v.fleet, path);
+}
+
 static void vb_facts(void *st, struct json_object *j)
 {
 	struct vms_host *h = H(st);
@@ -374,6 +400,10 @@ static const struct bed_ops vms_ops = {
 	.traffic = vb_traffic,
 	.sample_start = vb_sample_start,
 	.sample_stop = vb_sample_stop,
+	.underlay_addr = vb_underlay_addr,
+	.probe_start = vb_probe_start,
+	.probe_finish = vb_probe_finish,
+	.probe_cancel = vb_probe_cancel,
 	.facts = vb_facts,
 	.close = vb_close,
 };

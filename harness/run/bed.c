@@ -1,6 +1,7 @@
 /* bed.c — the handle of a testbed backend (bed.h): the ops and the
  * backend's state, and one call per operation. */
 #include "bed.h"
+#include "topo_plan.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -129,4 +130,33 @@ int bed_sample_stop(struct bed *b, double w0, double w1, struct json_object **cp
 void bed_facts(struct bed *b, struct json_object *run_json)
 {
 	b->ops->facts(b->st, run_json);
+}
+
+int bed_underlay_addr(struct bed *b, char *buf, size_t len)
+{
+	const struct topo *t;
+
+	if (b->ops->underlay_addr)
+		return b->ops->underlay_addr(b->st, buf, len);
+	t = bed_topo(b);
+	return topo_plan_addr_str(NODE_GW2, LINK_UNDERLAY, 0,
+				  topo_family_tunnel_af(t ? topo_ip(t) : TOPO_FAM_4, 0), buf, len);
+}
+
+int bed_path_probe_start(struct bed *b, enum latency_path path, const char *addr, double interval)
+{
+	return b->ops->probe_start ? b->ops->probe_start(b->st, path, addr, interval) : -ENOTSUP;
+}
+
+int bed_path_probe_finish(struct bed *b, enum latency_path path, const struct latency_window *idle,
+			  const struct latency_window *load, const char *timeline, struct json_object **out)
+{
+	*out = NULL;
+	return b->ops->probe_finish ? b->ops->probe_finish(b->st, path, idle, load, timeline, out) : -ENOTSUP;
+}
+
+void bed_path_probe_cancel(struct bed *b, enum latency_path path)
+{
+	if (b->ops->probe_cancel)
+		b->ops->probe_cancel(b->st, path);
 }

@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "latency.h"
 #include "topo.h"
 
 struct bed;
@@ -69,6 +70,21 @@ struct bed_ops {
 	int (*sample_start)(void *st, double interval, const char *timeline_path);
 	int (*sample_stop)(void *st, double w0, double w1, struct json_object **cpu,
 			   struct json_object **drops, double *self_cpu_s);
+	/* gw2's underlay address in the family tunnel 0 runs over (the
+	 * underlay probe's target); NULL: the plan's (topo_plan.h) for topo's
+	 * --ip. 0, or -ENOENT. */
+	int (*underlay_addr)(void *st, char *buf, size_t len);
+	/* The latency probe's path (bed_probe.c) where the nodes are not
+	 * namespaces here: a reflector at addr and its prober started on the
+	 * nodes; finish stops them and gives runs[].latency for the windows
+	 * (this machine's clock) and, if timeline is not NULL, the per-probe
+	 * file; cancel stops what runs. NULL: bed_probe.c probes in the
+	 * nodes' namespaces (topo), or nowhere. -ENOTSUP: not measured here. */
+	int (*probe_start)(void *st, enum latency_path path, const char *addr, double interval);
+	int (*probe_finish)(void *st, enum latency_path path, const struct latency_window *idle,
+			    const struct latency_window *load, const char *timeline,
+			    struct json_object **out);
+	void (*probe_cancel)(void *st, enum latency_path path);
 	/* Facts into run.json: "backend", "wireguard" {"implementation",
 	 * "version"} as read from the testbed, and the backend's own. */
 	void (*facts)(void *st, struct json_object *run_json);
@@ -112,6 +128,12 @@ int bed_sample_start(struct bed *b, double interval, const char *timeline_path);
 int bed_sample_stop(struct bed *b, double w0, double w1, struct json_object **cpu,
 		    struct json_object **drops, double *self_cpu_s);
 void bed_facts(struct bed *b, struct json_object *run_json);
+int bed_underlay_addr(struct bed *b, char *buf, size_t len);
+/* The backend's probe_* (-ENOTSUP, nothing: it has none). */
+int bed_path_probe_start(struct bed *b, enum latency_path path, const char *addr, double interval);
+int bed_path_probe_finish(struct bed *b, enum latency_path path, const struct latency_window *idle,
+			  const struct latency_window *load, const char *timeline, struct json_object **out);
+void bed_path_probe_cancel(struct bed *b, enum latency_path path);
 
 /* One scenario measured on a bed (bed_measure.c), for run and doctor alike:
  * its flows through bed_traffic() (one process pair per flow, or -P
@@ -158,14 +180,15 @@ int bed_measure(struct bed *b, const struct bed_measure_spec *spec, struct bed_m
 void bed_measure_clear(struct bed_measure *m);
 
 /* The latency probe of one scenario (bed_probe.c): through the tunnel
- * (source -> drain address 0) and on the underlay (gw1 -> gw2), each to a
- * reflector of its own. -ENOTSUP where the nodes are not namespaces of this
- * machine. finish stops it and makes runs[].latency (with "underlay") for
- * the probes sent in idle and in load; timeline (may be NULL) gets the
- * tunnel probe's per-probe file. */
+ * (the client node -> drain address 0) and on the underlay (gw1 -> gw2),
+ * each to a reflector of its own: in the nodes' namespaces where they are
+ * namespaces here, else through the backend's probe_* (its agents).
+ * -ENOTSUP where neither can be (live mode without the peer's agent).
+ * finish stops it and makes runs[].latency (with "underlay") for the
+ * probes sent in idle and in load; timeline (may be NULL) gets the tunnel
+ * probe's per-probe file. */
 #define BED_PROBE_IDLE_S 0.5            /* probed before the load starts */
 struct bed_probe;
-struct latency_window;
 int bed_probe_start(struct bed *b, double interval, struct bed_probe **out);
 double bed_probe_started(const struct bed_probe *p);
 int bed_probe_finish(struct bed_probe *p, const struct latency_window *idle,

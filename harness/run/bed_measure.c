@@ -137,7 +137,7 @@ static struct bed_probe *start_probe(struct bed *b, const struct bed_measure_spe
 	ret = bed_probe_start(b, sp->probe_interval, &p);
 	if (ret) {
 		if (asprintf(&m->latency_error, "%s", ret == -ENOTSUP ?
-			     "not measured on this backend (its nodes are not namespaces here)" :
+			     "not measured on this testbed (no reflector can run on its far side)" :
 			     "the latency probe could not start") < 0)
 			m->latency_error = NULL;
 		return NULL;

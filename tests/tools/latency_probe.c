@@ -138,7 +138,7 @@ static int measure(const struct args *a, struct latency_probe *p, struct latency
 	sleep_s(a->load_s);
 	load.end = util_now_mono();
 	if ((ret = latency_probe_stop(p)) ||
-	    (ret = latency_probe_result(p, a->idle_s > 0 ? &idle : NULL, &load, r, &res)))
+	    (ret = latency_probe_result(p, a->idle_s > 0 ? &idle : NULL, &load, latency_reflector_cpu_s(r), &res)))
 		return ret;
 	if (a->timeline && (ret = latency_probe_timeline(p, load.begin, a->timeline)))
 		return ret;
