@@ -58,6 +58,15 @@ jq -e '.runs[0].drops.interfaces.peer.ul0.rx_packets > 0 and .runs[0].drops.inte
 	"$S" >/dev/null || fail "no peer interface counters: $(jq -c '.runs[0].drops.interfaces | keys' "$S")"
 ls "$D/out/samples/baseline/tcp-single/r1.peer.csv" >/dev/null || fail "no peer timeline"
 ok "sampler: cpu.nodes.local and .peer, WireGuard's bytes on both wg0s, the peer's timeline"
+# The latency probe: from this side to reflectors the peer's agent runs, on
+# its tunnel address and on its endpoint (the underlay); one kernel here,
+# so one clock: one-way delays exactly where the echoes say so.
+jq -e 'all(.runs[] | select(.ok); .latency.sent > 0 and .latency.lost < .latency.sent
+	and .latency.rtt_ms.p50 > 0 and .latency.idle_sent > 0
+	and .latency.underlay.sent > 0 and .latency.underlay.lost < .latency.underlay.sent
+	and .latency.clock_shared and (.latency.owd_fwd_ms != null) == .latency.clock_shared)' "$S" >/dev/null ||
+	fail "latency to the peer's reflectors: $(jq -c '[.runs[] | {latency_error, sent: .latency.sent, lost: .latency.lost, shared: .latency.clock_shared, ul: .latency.underlay.sent}]' "$S")"
+ok "latency: RTT p50 $(jq -r '.runs[0].latency.rtt_ms.p50' "$S") ms through wg0, $(jq -r '.runs[0].latency.underlay.rtt_ms.p50' "$S") ms on the underlay"
 
 A=$(jq -c '[.variants[] | select(.name == "live-both") | .applied[] | {machine, key, node, object, before, after, ok}]' "$R")
 echo "$A" | jq -e 'length == 2 and

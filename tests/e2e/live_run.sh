@@ -52,6 +52,10 @@ jq -e '.runs[0].drops.interfaces.local.ul0.tx_packets > 0' "$S" >/dev/null || fa
 head -1 "$D/out/samples/baseline/tcp-single/r1.csv" | tr ',' '\n' | grep -qx 'local.wg0.peer0.tx_bytes' ||
 	fail "no WireGuard column in the timeline"
 ok "sampler: this machine as node local, WireGuard's per-peer bytes and handshake in cpu and the timeline"
+# Without --peer-ssh nothing of ours runs on the peer to echo a probe: no
+# latency, and said why (never a figure from one end alone).
+jq -e 'all(.runs[]; .latency == null and (.latency_error | test("no reflector")))' "$S" >/dev/null ||
+	fail "latency without a reflector: $(jq -c '[.runs[] | {latency, latency_error}]' "$S")"
 
 A=$(jq -c '[.variants[] | select(.name == "live-mtu") | .applied[] | {key, node, object, before, after, ok}]' "$R")
 echo "$A" | jq -e 'length == 2 and any(.[]; .key == "mtu" and .node == "gw1" and .object == "wg0" and

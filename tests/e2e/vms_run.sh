@@ -24,7 +24,15 @@ jq -e '(.runs | length) == 2 and all(.runs[]; .ok and .throughput_bps > 0
 	and all(.cpu.nodes.gw1.cores[], .cpu.nodes.gw2.cores[]; has("usr") and has("sys") and has("softirq") and has("idle"))
 	and .cpu.top_core.node != null)' "$out/results.json" >/dev/null \
 	|| fail "results.json lacks runs or per-node CPU: $(jq -c '.runs[] | {scenario, ok, error, throughput_bps, nodes: (.cpu.nodes | keys?)}' "$out/results.json")"
-jq -r '.runs[] | "\(.scenario): \(.throughput_bps / 1e6 | floor) Mbit/s, gw1 cpu0 softirq \(.cpu.nodes.gw1.cores[0].softirq)%, gw2 cpu0 softirq \(.cpu.nodes.gw2.cores[0].softirq)%"' "$out/results.json"
+# the latency probe, source -> drain through the tunnel and gw1 -> gw2, by
+# the guests' agents; their per-probe file on this machine's clock
+jq -e 'all(.runs[]; .latency.sent > 0 and .latency.lost < .latency.sent and .latency.rtt_ms.p50 > 0
+	and .latency.idle_sent > 0 and .latency.clock_shared == false and .latency.owd_fwd_ms == null
+	and .latency.underlay.sent > 0 and .latency.underlay.rtt_ms.p50 > 0)' "$out/results.json" >/dev/null \
+	|| fail "latency through the guests: $(jq -c '[.runs[] | {scenario, latency_error, sent: .latency.sent, lost: .latency.lost, ul: .latency.underlay.sent}]' "$out/results.json")"
+d=$(jq -r '.runs[0].latency_samples' "$out/results.json")
+[ "$(grep -vc '^#' "$out/$d")" -ge 50 ] || fail "$d has too few probes"
+jq -r '.runs[] | "\(.scenario): \(.throughput_bps / 1e6 | floor) Mbit/s, gw1 cpu0 softirq \(.cpu.nodes.gw1.cores[0].softirq)%, gw2 cpu0 softirq \(.cpu.nodes.gw2.cores[0].softirq)%, RTT p50 \(.latency.rtt_ms.p50) ms (idle \(.latency.idle_rtt_ms.p50)), underlay \(.latency.underlay.rtt_ms.p50) ms"' "$out/results.json"
 no_qemus "$PFX" || fail "QEMU still running"
 ls -d /tmp/wgbench-vms-"$PFX"* 2>/dev/null && fail "temporary directory left"
 ok "vms run"

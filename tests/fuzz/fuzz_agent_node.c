@@ -2,7 +2,8 @@
  * control port (agent_node.h), as a byte stream: each line is split and
  * its arguments read as the agent reads them; a variant-check/-apply line's
  * payload (the N bytes after it) is parsed as a variant file, as the guest
- * does. Nothing is executed. */
+ * does; the latency probe's lines (reflect-*, probe-*) by their parser.
+ * Nothing is executed. */
 #include "fuzz.h"
 #include "agent_node.h"
 #include "topo_node.h"
@@ -49,6 +50,14 @@ static void args(char **w, size_t n, const char *after, size_t left, size_t *ski
 		if (!agent_node_parse_live(w, n, &q))
 			fuzz_check(q.port <= 65535 && memchr(q.prefix, 0, sizeof(q.prefix)) &&
 				   memchr(q.ifname, 0, sizeof(q.ifname)) && q.prefix[0]);
+	} else if (!strncmp(w[0], "reflect-", 8) || !strncmp(w[0], "probe-", 6)) {
+		struct agent_node_probe_req q;
+
+		if (!agent_node_parse_probe(w, n, &q))
+			fuzz_check(q.path < LATENCY_PATH__COUNT && memchr(q.addr, 0, sizeof(q.addr)) &&
+				   q.port <= 65535 && q.refl_cpu_s >= 0 && q.idle[1] >= q.idle[0] &&
+				   q.load[1] >= q.load[0] &&
+				   (q.interval == 0 || (q.interval >= 0.001 && q.interval <= 10)));
 	} else if (!strcmp(w[0], "variant-check") || !strcmp(w[0], "variant-apply")) {
 		if (agent_node_parse_payload(w, n, &len))
 			return;
