@@ -18,10 +18,11 @@ expect_exit 0 "$WGBENCH" run $HOSTS_OPTS --topology p2p --tunnels 2 --variant "$
 	--no-warmup --out "$out"
 echo "$OUT" | grep -q "testbed up: hosts (p2p, 2 machines), 2 tunnel(s)" || fail "no p2p testbed line: $OUT"
 jq -e '(.runs | length) == 6 and all(.runs[]; .ok and .throughput_bps > 0
-	and ((.cpu.nodes | keys) == ["gw1", "gw2"]))
+	and ((.cpu.nodes | keys) == ["gw1", "gw2"])
+	and .latency.sent > 0 and .latency.lost < .latency.sent and .latency.underlay.sent > 0)
 	and ([.runs[] | select(.scenario == "tcp-fwd") | .per_flow[].server] | unique) == ["10.102.0.2", "10.102.1.2"]' \
 	"$out/results.json" >/dev/null \
-	|| fail "results: $(jq -c '.runs[] | {variant, scenario, ok, error, nodes: (.cpu.nodes | keys?), flows: [.per_flow[]?.server]}' "$out/results.json")"
+	|| fail "results: $(jq -c '.runs[] | {variant, scenario, ok, error, nodes: (.cpu.nodes | keys?), flows: [.per_flow[]?.server], lat: .latency_error}' "$out/results.json")"
 jq -e '.topology == "p2p" and ((.hosts.nodes | keys) == ["gw1", "gw2"])
 	and ([.variants[] | select(.name == "tunnel-mtu-1380") | .applied[] | select(.ok and .after == "1380") | .host] | sort) == ["gw1", "gw1", "gw2", "gw2"]' \
 	"$out/run.json" >/dev/null || fail "run.json: $(jq -c '{topology, hosts: (.hosts.nodes | keys), v: [.variants[] | .applied]}' "$out/run.json")"
