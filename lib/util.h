@@ -13,6 +13,9 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/* The index of s in names[0..n) (exact match), or -1: a name table read back. */
+int util_name_index(const char *const *names, size_t n, const char *s);
+
 void wgb_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void wgb_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Verbose trace, printed only when WGB_DEBUG is set in the environment. */

@@ -16,14 +16,12 @@ const char *topo_node_name(enum topo_node_id n)
 
 int topo_node_from_name(const char *name, enum topo_node_id *out)
 {
-	unsigned int i;
+	int i = util_name_index(node_names, NODE__COUNT, name);
 
-	for (i = 0; i < NODE__COUNT; i++)
-		if (!strcmp(name, node_names[i])) {
-			*out = (enum topo_node_id)i;
-			return 0;
-		}
-	return -EINVAL;
+	if (i < 0)
+		return -EINVAL;
+	*out = (enum topo_node_id)i;
+	return 0;
 }
 
 const char *topo_link_name(enum topo_link_role r)

@@ -7,7 +7,6 @@
 #include <json-c/json.h>
 #include <math.h>
 #include <stdlib.h>
-#include <string.h>
 
 double latency_percentile(const double *sorted, size_t n, double p)
 {
@@ -301,12 +300,10 @@ const char *latency_path_name(enum latency_path p)
 
 int latency_path_from_name(const char *s, enum latency_path *out)
 {
-	unsigned int i;
+	int i = util_name_index(path_names, LATENCY_PATH__COUNT, s);
 
-	for (i = 0; i < LATENCY_PATH__COUNT; i++)
-		if (!strcmp(s, path_names[i])) {
-			*out = (enum latency_path)i;
-			return 0;
-		}
-	return -EINVAL;
+	if (i < 0)
+		return -EINVAL;
+	*out = (enum latency_path)i;
+	return 0;
 }
