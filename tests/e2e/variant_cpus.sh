@@ -27,23 +27,26 @@ J
 	--repeat 1 --no-warmup --no-sampler --out "$tmp/out" > "$tmp/log" 2>&1 &
 run=$!
 
-# children: forked by wgbench itself, inside the namespace
-children() {
-	for p in $(ip netns pids "${PFX}$1" 2>/dev/null); do
-		[ "$(awk '/^PPid:/ { print $2 }' "/proc/$p/status" 2>/dev/null)" = "$run" ] && echo "$p"
-	done
-}
 allowed() { awk '/^Cpus_allowed_list:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
-both_running() { [ -n "$(children source)" ] && [ -n "$(children drain)" ]; }
-poll 60 both_running || { cat "$tmp/log"; fail "no iperf3 endpoints seen in ${PFX}source and ${PFX}drain"; }
-# read while both are still there (on a slow machine one may end first)
-pick() {
-	client=$(children source | head -n 1) server=$(children drain | head -n 1)
-	ca=$(allowed "$client") sa=$(allowed "$server")
+# snapshot: wgbench's own children (the endpoints it forked) in source and
+# drain, and their CPUs, read in one pass while both run: the client lives
+# for the 4 s of traffic only, and on a slow machine (a TCG guest, where each
+# exec costs tens of ms) a pass per node could straddle its end
+snapshot() {
+	client= server= ca= sa=
+	for p in $(pgrep -P "$run"); do
+		case $(ip netns identify "$p" 2>/dev/null) in
+		"${PFX}source") client=$p ca=$(allowed "$p") ;;
+		"${PFX}drain") server=$p sa=$(allowed "$p") ;;
+		esac
+	done
 	[ -n "$ca" ] && [ -n "$sa" ]
 }
-poll 60 pick || { cat "$tmp/log"; fail "the endpoints ended before their CPUs were read"; }
-wg=$(jq -r '.tunnel_ends[] | select(.gw == "gw1") | .pid' "/run/wgbench/${PFX}state.json" 2>/dev/null | head -n 1)
+poll 60 snapshot || { cat "$tmp/log"; fail "no iperf3 endpoints seen running together in ${PFX}source and ${PFX}drain"; }
+# gw1's tunnel end is a process only under wireguard-go (kernel WireGuard's
+# ends have pid 0 in the state file, and their threads are the kernel's)
+wg=$(jq -r 'select(.wg == "wireguard-go") | .tunnel_ends[] | select(.gw == "gw1") | .pid' \
+	"/run/wgbench/${PFX}state.json" 2>/dev/null | head -n 1)
 wga=$(cat /proc/"$wg"/task/*/status 2>/dev/null | awk '/^Cpus_allowed_list:/ { print $2 }' | sort -u | tr '\n' ' ')
 echo "client $client: $ca; server $server: $sa; gw1 wireguard-go $wg threads: $wga"
 [ "$ca" = "$src_cpu" ] || fail "client $client runs on $ca, not $src_cpu"
@@ -52,6 +55,8 @@ ok "while measuring: client on CPU $ca, server on CPU $sa (Cpus_allowed_list)"
 if [ -n "$wg" ]; then
 	[ "$wga" = "0 " ] || fail "gw1's wireguard-go threads run on '$wga', not 0"
 	ok "gw1's wireguard-go threads on CPU 0"
+else
+	ok "gw1's tunnel is $(jq -r .wg "/run/wgbench/${PFX}state.json" 2>/dev/null): no wireguard-go threads to pin"
 fi
 
 wait "$run"; rc=$?; run=
@@ -70,6 +75,10 @@ echo "$applied" | jq -e '[.[] | select(.key == "cpus" and (.node == "source" or 
 if [ -n "$wg" ]; then
 	echo "$applied" | jq -e '[.[] | select(.node == "gw1" and (.object | startswith("wireguard-go")))]
 		| length >= 1 and all(.after == "0")' >/dev/null || fail "run.json: gw1's threads: $applied"
+else
+	echo "$applied" | jq -e '[.[] | select(.node == "gw1" and .key == "cpus")]
+		| length == 1 and .[0].object == "no wireguard-go process" and .[0].after == "-"' >/dev/null \
+		|| fail "run.json claims a pinning of gw1 with no wireguard-go process: $applied"
 fi
 ok "results.json has each endpoint's affinity as read; run.json's iperf3 records defer to it"
 no_leftovers
