@@ -140,10 +140,7 @@ static int take_flows(const char *payload, size_t n, struct traffic_flow_result 
 
 static int serve(struct agent_fleet *f, bool udp, const char *fl)
 {
-	struct agent_chan *s = f->ch[f->server];
-	int ret = agent_chan_send(s, "serve %d %s", udp, fl);
-
-	return ret ? ret : agent_chan_reply(s, f->call_timeout, NULL, 0, NULL);
+	return agent_chan_call(f->ch[f->server], f->call_timeout, NULL, 0, NULL, "serve %d %s", udp, fl);
 }
 
 static int client(struct agent_fleet *f, const struct traffic_test *t, const char *fl,
@@ -155,11 +152,10 @@ static int client(struct agent_fleet *f, const struct traffic_test *t, const cha
 	size_t i;
 	int ret;
 
-	ret = agent_chan_send(c, "client %d %d %u %u %llu %d %d %.0f %s", t->udp,
-			     t->bidir ? 2 : t->reverse, t->streams, t->block_size, (unsigned long long)t->rate_bps,
-			     t->duration, t->omit, timeout, fl);
-	if (!ret)
-		ret = agent_chan_reply(c, timeout + f->call_timeout, NULL, 0, &payload);
+	ret = agent_chan_call(c, timeout + f->call_timeout, NULL, 0, &payload,
+			      "client %d %d %u %u %llu %d %d %.0f %s", t->udp, t->bidir ? 2 : t->reverse,
+			      t->streams, t->block_size, (unsigned long long)t->rate_bps, t->duration, t->omit,
+			      timeout, fl);
 	if (!ret)
 		ret = take_flows(payload, n, res, &them);
 	else
@@ -195,9 +191,7 @@ int agent_fleet_traffic(struct agent_fleet *f, const struct traffic_test *t,
 			set_error(&res[i], ret == -EINTR ? "interrupted" :
 				  "the server node could not start the iperf3 servers");
 	if (ret != -EINTR && ret != -EPIPE && ret != -ETIMEDOUT) {
-		r = agent_chan_send(f->ch[f->server], "serve-end 5");
-		if (!r)
-			r = agent_chan_reply(f->ch[f->server], f->call_timeout, NULL, 0, NULL);
+		r = agent_chan_call(f->ch[f->server], f->call_timeout, NULL, 0, NULL, "serve-end 5");
 		if (r && !ret)
 			ret = r;
 	}

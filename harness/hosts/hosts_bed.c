@@ -181,9 +181,8 @@ static int ping_all(struct hosts_bed *b)
 
 		if (!d[0])
 			continue;
-		ret = agent_chan_send(c, "ping %s %.0f", d, PING_TIMEOUT);
-		if (!ret)
-			ret = agent_chan_reply(c, PING_TIMEOUT + 10, words, sizeof(words), NULL);
+		ret = agent_chan_call(c, PING_TIMEOUT + 10, words, sizeof(words), NULL, "ping %s %.0f", d,
+				      PING_TIMEOUT);
 		if (ret)
 			wgb_err("%s cannot reach %s %s%s", topo_node_name(b->fleet.client),
 				topo_node_name(b->fleet.server), d, b->o->wg != TUN_NONE ? " through the tunnel" : "");
@@ -200,8 +199,7 @@ static void take_facts(struct hosts_bed *b)
 	for (n = 0; n < NODE__COUNT; n++) {
 		char *payload = NULL;
 
-		if (!C(b, n) || agent_chan_send(C(b, n), "facts") ||
-		    agent_chan_reply(C(b, n), CALL_TIMEOUT, NULL, 0, &payload))
+		if (!C(b, n) || agent_chan_call(C(b, n), CALL_TIMEOUT, NULL, 0, &payload, "facts"))
 			continue;
 		json_object_put(b->facts[n]);
 		b->facts[n] = json_tokener_parse(payload);

@@ -41,9 +41,7 @@ static int clean_one(const struct opts *o, const struct hosts_file *hf, enum top
 	if (ret)
 		return ret;
 	c = agent_ssh_chan(s);
-	ret = agent_chan_send(c, "cleanup %s", o->prefix);
-	if (!ret)
-		ret = agent_chan_reply(c, CLEANUP_TIMEOUT, NULL, 0, &payload);
+	ret = agent_chan_call(c, CLEANUP_TIMEOUT, NULL, 0, &payload, "cleanup %s", o->prefix);
 	if (!ret && !(doc = json_tokener_parse(payload)))
 		ret = -EPROTO;
 	if (doc) {

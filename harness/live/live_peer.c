@@ -58,10 +58,8 @@ static int attach(struct live_bed *b)
 		route_addr_str(&b->route.src, here, sizeof(here));
 	if (!here[0])
 		snprintf(here, sizeof(here), "%s", b->peer_addr.af == AF_INET6 ? "::" : "0.0.0.0");
-	ret = agent_chan_send(CH(b), "live-attach %s %u %s %s", b->o->prefix, port, here,
-			      b->o->peer_live ? b->o->peer_live : "-");
-	if (!ret)
-		ret = agent_chan_reply(CH(b), PEER_CALL_TIMEOUT, NULL, 0, &payload);
+	ret = agent_chan_call(CH(b), PEER_CALL_TIMEOUT, NULL, 0, &payload, "live-attach %s %u %s %s",
+			      b->o->prefix, port, here, b->o->peer_live ? b->o->peer_live : "-");
 	if (ret == -EIO)
 		ret = -EINVAL;   /* the peer is not as asked: said by the channel, nothing touched */
 	if (!ret && !(s->attach = json_tokener_parse(payload)))
@@ -138,16 +136,14 @@ int live_peer_serve(struct live_bed *b, bool udp, const struct traffic_flow *f, 
 	l = (size_t)snprintf(line, cap, "serve %d %zu", udp, n);
 	for (i = 0; i < n; i++)
 		l += (size_t)snprintf(line + l, cap - l, " %s %d", f[i].server_addr, f[i].port);
-	ret = agent_chan_send(CH(b), "%s", line);
+	ret = agent_chan_call(CH(b), PEER_CALL_TIMEOUT, NULL, 0, NULL, "%s", line);
 	free(line);
-	return ret ? ret : agent_chan_reply(CH(b), PEER_CALL_TIMEOUT, NULL, 0, NULL);
+	return ret;
 }
 
 int live_peer_serve_end(struct live_bed *b)
 {
-	int ret = agent_chan_send(CH(b), "serve-end 5");
-
-	return ret ? ret : agent_chan_reply(CH(b), PEER_CALL_TIMEOUT, NULL, 0, NULL);
+	return agent_chan_call(CH(b), PEER_CALL_TIMEOUT, NULL, 0, NULL, "serve-end 5");
 }
 
 /* ---- the sampler: the peer as node "peer" ---- */
@@ -163,9 +159,7 @@ int live_peer_sample_start(struct live_bed *b, double interval, const char *time
 	if (n)
 		snprintf(b->peer->timeline, sizeof(b->peer->timeline), "%.*s.peer.csv", (int)n, timeline_path);
 	ret = agent_chan_clock(CH(b), 3, PEER_CALL_TIMEOUT, &b->peer->clock);   /* drift */
-	if (!ret)
-		ret = agent_chan_send(CH(b), "sample-start %.3f", interval);
-	return ret ? ret : agent_chan_reply(CH(b), PEER_CALL_TIMEOUT, NULL, 0, NULL);
+	return ret ? ret : agent_chan_call(CH(b), PEER_CALL_TIMEOUT, NULL, 0, NULL, "sample-start %.3f", interval);
 }
 
 /* The peer's CSV with each row's t moved from its clock onto ours. */
@@ -256,10 +250,9 @@ int live_peer_sample_stop(struct live_bed *b, double w0, double w1, struct json_
 	double off = b->peer->clock.offset;
 	struct json_object *doc, *x;
 	char *payload = NULL;
-	int ret = agent_chan_send(CH(b), "sample-stop %.6f %.6f", w0 + off, w1 + off);
+	int ret = agent_chan_call(CH(b), PEER_CALL_TIMEOUT, NULL, 0, &payload, "sample-stop %.6f %.6f",
+				  w0 + off, w1 + off);
 
-	if (!ret)
-		ret = agent_chan_reply(CH(b), PEER_CALL_TIMEOUT, NULL, 0, &payload);
 	doc = ret ? NULL : json_tokener_parse(payload);
 	free(payload);
 	if (!doc)
@@ -349,9 +342,7 @@ int live_peer_variant_revert(struct live_bed *b)
 	if (!b->peer || !b->peer->applied)
 		return 0;
 	b->peer->applied = false;
-	ret = agent_chan_send(CH(b), "variant-revert");
-	if (!ret)
-		ret = agent_chan_reply(CH(b), PEER_CALL_TIMEOUT, NULL, 0, NULL);
+	ret = agent_chan_call(CH(b), PEER_CALL_TIMEOUT, NULL, 0, NULL, "variant-revert");
 	if (ret)
 		wgb_warn("--peer-ssh %s: the peer could not restore every value; its agent tries again when "
 			 "the session ends, and `wgbench cleanup --prefix %s` there does", b->o->peer_ssh,

@@ -182,10 +182,8 @@ static int ping_drains(struct vms *v, unsigned int tunnels)
 		for (k = 0; !ret && k < tunnels && v->drain[f][k][0]; k++) {
 			const char *addr = v->drain[f][k];
 
-			ret = agent_chan_send(C(v, NODE_SOURCE), "ping %s %.0f", addr, PING_TIMEOUT);
-			if (!ret)
-				ret = agent_chan_reply(C(v, NODE_SOURCE), PING_TIMEOUT + 10, words, sizeof(words),
-						       NULL);
+			ret = agent_chan_call(C(v, NODE_SOURCE), PING_TIMEOUT + 10, words, sizeof(words), NULL,
+					      "ping %s %.0f", addr, PING_TIMEOUT);
 			if (ret)
 				wgb_err("source cannot reach drain %s%s", addr, v->wg ? " through the tunnel" : "");
 			v->reach_ms[f][k] = ret ? 0 : strtod(words, NULL);
@@ -353,9 +351,7 @@ int vms_clock(struct vms *v, int slot)
 	for (n = 0; !ret && n < NODE__COUNT; n++) {
 		double t0 = util_now_mono(), t1;
 
-		ret = agent_chan_send(C(v, n), "now");
-		if (!ret)
-			ret = agent_chan_reply(C(v, n), CALL_TIMEOUT, words, sizeof(words), NULL);
+		ret = agent_chan_call(C(v, n), CALL_TIMEOUT, words, sizeof(words), NULL, "now");
 		t1 = util_now_mono();
 		v->g[n].clock[slot][0] = (t0 + t1) / 2;
 		v->g[n].clock[slot][1] = ret ? 0 : strtod(words, NULL);
