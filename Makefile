@@ -59,6 +59,10 @@ $(BUILD)/tests/%: tests/%.c $(LIBOBJS)
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -MMD -MP -o $@ $(filter %.c %.o,$^) $(LDLIBS)
 
+# The test targets build their trees on every core (JOBS=1: one at a time):
+# three trees of ~240 files each, a few minutes of `make test` otherwise.
+JOBS ?= $(shell nproc 2>/dev/null || echo 1)
+
 # The sanitizer build used by the tests lives in its own tree.
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
@@ -68,13 +72,13 @@ layers:
 	$(Q)tests/check-layers-test
 
 unit: deps layers
-	$(Q)$(MAKE) --no-print-directory BUILD=build-san CFLAGS="$(SAN_FLAGS)" build-san/wgbench $(UNIT_SRCS:tests/%.c=build-san/tests/%) build-san/tests/tools/latency_probe
+	$(Q)$(MAKE) --no-print-directory -j$(JOBS) BUILD=build-san CFLAGS="$(SAN_FLAGS)" build-san/wgbench $(UNIT_SRCS:tests/%.c=build-san/tests/%) build-san/tests/tools/latency_probe
 	$(Q)tests/run-unit build-san
 
 # The unit tests again under valgrind, on the plain build (ASan and valgrind
 # do not mix): what ASan's allocator hides, valgrind sees.
 valgrind: deps
-	$(Q)$(MAKE) --no-print-directory $(UNIT_BINS)
+	$(Q)$(MAKE) --no-print-directory -j$(JOBS) $(UNIT_BINS)
 	$(Q)tests/run-unit $(BUILD) valgrind
 
 # Fuzzing (doc/reliability.md): a libFuzzer harness per parser,
@@ -97,7 +101,7 @@ FUZZ_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-s
 FUZZ_WNO := -Wno-gnu-variable-sized-type-not-at-end -Wno-string-plus-int
 
 fuzz-build: deps
-	$(Q)$(MAKE) --no-print-directory BUILD=build-fuzz CC=$(FUZZ_CC) WNO="$(FUZZ_WNO)" \
+	$(Q)$(MAKE) --no-print-directory -j$(JOBS) BUILD=build-fuzz CC=$(FUZZ_CC) WNO="$(FUZZ_WNO)" \
 		CFLAGS="$(FUZZ_FLAGS) -fsanitize=fuzzer-no-link" $(FUZZ:%=build-fuzz/fuzz/fuzz_%)
 
 build-fuzz/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/common.c $(LIBOBJS)
@@ -108,8 +112,9 @@ build-fuzz/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/common.c $(LIBOBJS)
 fuzz: fuzz-build
 	$(Q)tests/fuzz/run build-fuzz $(FUZZ_SECONDS) $(FUZZ)
 
+# JOBS harnesses at once (xargs: non-zero when any failed)
 fuzz-smoke: fuzz-build
-	$(Q)tests/fuzz/run --smoke build-fuzz $(FUZZ_SMOKE_SECONDS) $(FUZZ)
+	$(Q)printf '%s\n' $(FUZZ) | xargs -P $(JOBS) -n 1 tests/fuzz/run --smoke build-fuzz $(FUZZ_SMOKE_SECONDS)
 
 # `make test`: the README's test command (root: it installs packages and
 # builds namespaces). Unit tests, the fuzz smoke runs, then end-to-end tests
