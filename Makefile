@@ -73,13 +73,13 @@ layers:
 
 unit: deps layers
 	$(Q)$(MAKE) --no-print-directory -j$(JOBS) BUILD=build-san CFLAGS="$(SAN_FLAGS)" build-san/wgbench $(UNIT_SRCS:tests/%.c=build-san/tests/%) build-san/tests/tools/latency_probe
-	$(Q)tests/run-unit build-san
+	$(Q)WGB_UNIT_JOBS=$(JOBS) tests/run-unit build-san
 
 # The unit tests again under valgrind, on the plain build (ASan and valgrind
 # do not mix): what ASan's allocator hides, valgrind sees.
 valgrind: deps
 	$(Q)$(MAKE) --no-print-directory -j$(JOBS) $(UNIT_BINS)
-	$(Q)tests/run-unit $(BUILD) valgrind
+	$(Q)WGB_UNIT_JOBS=$(JOBS) tests/run-unit $(BUILD) valgrind
 
 # Fuzzing (doc/reliability.md): a libFuzzer harness per parser,
 # tests/fuzz/fuzz_<name>.c, seeds in tests/fuzz/corpus/<name>/, every crash
