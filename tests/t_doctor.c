@@ -184,6 +184,27 @@ static const struct tcase cases[] = {
 	  "scenarios.tcp-single.latency=null" } },
 	{ "underlay: the discards are a full queue's (sndbuf)", "lossy-underlay", 0,
 	  { "scenarios.udp.drops.nodes.gw1.ip_out_discards=200", "scenarios.udp.drops.nodes.gw1.udp_sndbuf_errors=200" } },
+	/* Kernel WireGuard (measured in the guest, Debian 6.1): underlay-loss-1pct's
+	 * nftables drops read as tx_dropped on wg, and no Udp OutDatagrams at all. */
+	{ "kernel wg: 1% dropped by an egress rule is the underlay's", "lossy-underlay", 1,
+	  { "wg=\"kernel\"", "scenarios.udp.drops.nodes.gw1.udp_out_datagrams=0",
+	    "scenarios.udp.drops.interfaces.gw1.t-g1t0.tx_dropped=103",
+	    "scenarios.udp.drops.nodes.gw1.nft_egress_dropped=100" } },
+	{ "kernel wg: ... and not the tunnel device's queue", "tx-queue-drops", 0,
+	  { "wg=\"kernel\"", "scenarios.udp.drops.nodes.gw1.udp_out_datagrams=0",
+	    "scenarios.udp.drops.interfaces.gw1.t-g1t0.tx_dropped=103",
+	    "scenarios.udp.drops.nodes.gw1.nft_egress_dropped=100" } },
+	{ "kernel wg: tx_dropped nothing below explains is the device's own", "tx-queue-drops", 1,
+	  { "wg=\"kernel\"", "scenarios.udp.drops.interfaces.gw1.t-g1t0.tx_dropped=5000" } },
+	{ "kernel wg: a tbf's drops below the tunnel are not the device's", "tx-queue-drops", 0,
+	  { "wg=\"kernel\"", "scenarios.udp.drops.interfaces.gw1.t-g1t0.tx_dropped=200",
+	    "scenarios.udp.drops.qdiscs={\"gw1\":{\"t-g1u\":[{\"kind\":\"tbf\",\"drops\":200,\"overlimits\":500}]}}" } },
+	{ "kernel wg: no OutDatagrams; the device sent 10000, 9900 arrived", "lossy-underlay", 1,
+	  { "wg=\"kernel\"", "scenarios.udp.drops.nodes.gw1.udp_out_datagrams=0",
+	    "scenarios.udp.drops.interfaces.gw2.t-g2u.rx_packets=9900" } },
+	{ "wireguard-go: an egress rule's drops do not touch the TUN device", "tx-queue-drops", 1,
+	  { "scenarios.udp.drops.interfaces.gw1.t-g1t0.tx_dropped=5000",
+	    "scenarios.udp.drops.nodes.gw1.nft_egress_dropped=5000" } },
 };
 
 /* Set path (dots; a numeric step indexes an array) to the JSON value. */

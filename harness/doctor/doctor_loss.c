@@ -58,6 +58,53 @@ static double window_of(struct json_object *s)
 	return jsonx_num_at(s, "duration_s", &w) && w > 0 ? w : NAN;
 }
 
+/* ---- what kernel WireGuard's tx_dropped holds ----
+ * Kernel WireGuard hands each encrypted packet to ip_local_out() itself
+ * (iptunnel_xmit) and counts one that did not leave as tx_dropped on its own
+ * device: its staged queue overflowing, but also a qdisc's drop or a
+ * firewall drop further down the node's output path (measured here: 1%
+ * nftables loss on the underlay read as 1.03% tx_dropped on wg). Those two
+ * have counters of their own — the qdiscs on the node's underlay, and the
+ * node's counted egress drop rules (sample.h nft_egress_dropped) — so the
+ * device's own share is what they leave. wireguard-go's TUN device counts
+ * only its own queue: the packets it hands on go out through a socket,
+ * whose failures are ip_out_discards. */
+static bool kernel_wg(struct json_object *in)
+{
+	const char *wg = jsonx_str_at(in, "wg");
+
+	return wg && !strcmp(wg, "kernel");
+}
+
+struct below_tunnel {
+	double qdisc, nft;      /* drops on node's underlay qdiscs; egress drop rules */
+};
+
+static struct below_tunnel below_tunnel(struct json_object *in, struct json_object *s, const char *node)
+{
+	struct below_tunnel b = { 0, 0 };
+	char path[160];
+	size_t i;
+
+	json_object_object_foreach(jsonx_get(jsonx_get(in, "links"), node), ifname, role) {
+		struct json_object *qs;
+
+		if (strcmp(json_object_get_string(role), "underlay"))
+			continue;
+		snprintf(path, sizeof(path), "drops.qdiscs.%s.%s", node, ifname);
+		qs = jsonx_get(s, path);
+		for (i = 0; qs && i < json_object_array_length(qs); i++) {
+			double d;
+
+			if (jsonx_num_at(json_object_array_get_idx(qs, i), "drops", &d))
+				b.qdisc += d;
+		}
+	}
+	snprintf(path, sizeof(path), "drops.nodes.%s", node);
+	jsonx_num_at(jsonx_get(s, path), "nft_egress_dropped", &b.nft);
+	return b;
+}
+
 /* ---- UDP socket errors (per node) ---- */
 
 static void udp_errors(struct json_object *in, struct json_object *out, bool rcv)
@@ -183,15 +230,26 @@ static void iface_counter(struct json_object *in, struct json_object *out, bool 
 			char path[160];
 			struct json_object *ev;
 
+			bool split = tx && kernel_wg(in) && !strcmp(json_object_get_string(role), "tunnel");
+			double below = 0, raw = 0;
+
 			json_object_object_foreach(sc, name, s) {
-				double d = 0, e = 0;
+				double d = 0, e = 0, own, bl = 0;
 
 				snprintf(path, sizeof(path), "drops.interfaces.%s.%s", node, ifname);
 				jsonx_num_at(jsonx_get(s, path), tx ? "tx_dropped" : "rx_dropped", &d);
 				jsonx_num_at(jsonx_get(s, path), tx ? "tx_errors" : "rx_errors", &e);
-				if (d + e > best) {
-					best = d + e;
+				if (split) {
+					struct below_tunnel b = below_tunnel(in, s, node);
+
+					bl = fmin(d, b.qdisc + b.nft);
+				}
+				own = d - bl;
+				if (own + e > best) {
+					best = own + e;
 					err = e;
+					below = bl;
+					raw = d;
 					pk = 0;
 					jsonx_num_at(jsonx_get(s, path), tx ? "tx_packets" : "rx_packets", &pk);
 					bname = name;
@@ -199,7 +257,7 @@ static void iface_counter(struct json_object *in, struct json_object *out, bool 
 			}
 			if (!bname || best < QUEUE_DROP_MIN)
 				continue;
-			x = best / (best + pk);
+			x = best / (best + below + pk);
 			ev = doctor_finding(out, tx ? "tx-queue-drops" : "nic-drops", node,
 					json_object_get_string(role),
 					x >= QUEUE_DROP_SHARE_CRIT ? DOCTOR_CRITICAL : DOCTOR_WARNING,
@@ -223,6 +281,12 @@ static void iface_counter(struct json_object *in, struct json_object *out, bool 
 			doctor_ev_int(ev, tx ? "tx_errors" : "rx_errors", (long long)err);
 			doctor_ev_int(ev, tx ? "tx_packets" : "rx_packets", (long long)pk);
 			doctor_ev_num(ev, "drop_percent", 100 * x);
+			if (split) {
+				/* tx_dropped is the device's counter; own = it less below */
+				doctor_ev_int(ev, "tx_dropped", (long long)raw);
+				doctor_ev_int(ev, "tx_dropped_below_tunnel", (long long)below);
+				doctor_ev_int(ev, "tx_dropped_own", (long long)(best - err));
+			}
 		}
 	}
 }
@@ -339,10 +403,37 @@ static void rate_limited(struct json_object *in, struct json_object *out)
  * counted in ip_out_discards) and device drops. What remains was dropped
  * on the egress path or the wire. It is counted before the receiving
  * gateway's CPU can matter: a receiver that cannot keep up shows as
- * udp-rcvbuf / softnet-backlog instead. */
+ * udp-rcvbuf / softnet-backlog instead.
+ * Kernel WireGuard sends past the UDP socket layer (udp_tunnel_xmit_skb
+ * counts no OutDatagrams, a failed send no OutDiscards): its sends are its
+ * devices' tx_packets, and a drop on the egress path is in their
+ * tx_dropped, as far as the node's counted egress drop rules say so (see
+ * below_tunnel above; the rest is the device's own, tx-queue-drops). */
 struct path_count {
 	double sent, discards, sndbuf, tx, tx_drop, rx;
+	double wg_sent, wg_filtered;    /* kernel WireGuard's devices */
 };
+
+static void kernel_sends(struct json_object *in, struct json_object *s, const char *from,
+			 struct path_count *p)
+{
+	struct below_tunnel b = below_tunnel(in, s, from);
+	double dropped = 0;
+	char path[160];
+
+	json_object_object_foreach(jsonx_get(jsonx_get(in, "links"), from), ifname, role) {
+		double v;
+
+		if (strcmp(json_object_get_string(role), "tunnel"))
+			continue;
+		snprintf(path, sizeof(path), "drops.interfaces.%s.%s", from, ifname);
+		if (jsonx_num_at(jsonx_get(s, path), "tx_packets", &v))
+			p->wg_sent += v;
+		if (jsonx_num_at(jsonx_get(s, path), "tx_dropped", &v))
+			dropped += v;
+	}
+	p->wg_filtered = fmin(dropped, b.nft);
+}
 
 static bool path_counts(struct json_object *in, struct json_object *s, const char *from,
 			const char *to, struct path_count *p)
@@ -370,6 +461,8 @@ static bool path_counts(struct json_object *in, struct json_object *s, const cha
 	snprintf(path, sizeof(path), "drops.interfaces.%s.%s", from, uf);
 	jsonx_num_at(jsonx_get(s, path), "tx_packets", &p->tx);
 	jsonx_num_at(jsonx_get(s, path), "tx_dropped", &p->tx_drop);
+	if (kernel_wg(in))
+		kernel_sends(in, s, from, p);
 	snprintf(path, sizeof(path), "drops.interfaces.%s.%s", to, ut);
 	return jsonx_num_at(jsonx_get(s, path), "rx_packets", &p->rx);
 }
@@ -395,8 +488,8 @@ static void lossy_underlay(struct json_object *in, struct json_object *out)
 
 			if (!path_counts(in, s, dir[d][0], dir[d][1], &p))
 				continue;
-			attempted = p.sent + fmax(0, p.discards - p.sndbuf);
-			lost = fmax(0, p.discards - p.sndbuf) + fmax(0, p.tx - p.rx);
+			attempted = p.sent + p.wg_sent + p.wg_filtered + fmax(0, p.discards - p.sndbuf);
+			lost = fmax(0, p.discards - p.sndbuf) + p.wg_filtered + fmax(0, p.tx - p.rx);
 			if (attempted < UNDERLAY_MIN_PACKETS)
 				continue;
 			pct = 100 * lost / attempted;
@@ -427,6 +520,10 @@ static void lossy_underlay(struct json_object *in, struct json_object *out)
 	doctor_ev_int(ev, "underlay_tx_packets", (long long)best.tx);
 	doctor_ev_int(ev, "underlay_tx_dropped", (long long)best.tx_drop);
 	doctor_ev_int(ev, "peer_underlay_rx_packets", (long long)best.rx);
+	if (kernel_wg(in)) {
+		doctor_ev_int(ev, "kernel_wg_tx_packets", (long long)best.wg_sent);
+		doctor_ev_int(ev, "kernel_wg_egress_dropped", (long long)best.wg_filtered);
+	}
 	doctor_ev_int(ev, "lost_packets", (long long)best_lost);
 	doctor_ev_num(ev, "loss_percent", best_pct);
 }

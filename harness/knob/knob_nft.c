@@ -15,12 +15,12 @@
  */
 #include "knob_nft_impl.h"
 #include "jsonx.h"
+#include "nftx.h"
 #include "util.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <json-c/json.h>
-#include <nftables/libnftables.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,64 +30,35 @@ static const struct nft_row *row_of(const struct knob_ops *ops)
 	return ops->data;
 }
 
-/* Runs nft commands in a namespace; with json, the output (if out) is
- * libnftables' JSON and JSON input is accepted too. *out is malloc'd. */
+/* One nft command batch in a namespace, on a context of its own: a knob
+ * runs a handful, so none is kept (nftx.h). */
 static int nft_run(const char *netns, const char *cmd, bool json, char **out, char *err,
 		   size_t errlen)
 {
-	struct nft_ctx *ctx;
-	int saved, r = knob_netns_enter(netns, &saved);
+	struct nftx *x;
+	int r = nftx_open(netns, &x);
 
 	if (r)
 		return r;
-	ctx = nft_ctx_new(NFT_CTX_DEFAULT);
-	if (!ctx) {
-		knob_netns_leave(saved);
-		return -ENOMEM;
-	}
-	if (json)
-		nft_ctx_output_set_flags(ctx, nft_ctx_output_get_flags(ctx) | NFT_CTX_OUTPUT_JSON);
-	nft_ctx_buffer_output(ctx);
-	nft_ctx_buffer_error(ctx);
-	r = nft_run_cmd_from_buffer(ctx, cmd) ? -EIO : 0;
-	if (out && !(*out = strdup(nft_ctx_get_output_buffer(ctx))))
-		r = r ? r : -ENOMEM;
-	if (err && errlen) {
-		const char *e = nft_ctx_get_error_buffer(ctx);
-		const char *nl = strchr(e, '\n');
-
-		snprintf(err, errlen, "%.*s", nl ? (int)(nl - e) : (int)strlen(e), e);
-	}
-	nft_ctx_free(ctx);
-	knob_netns_leave(saved);
+	r = nftx_run(x, cmd, json, out, err, errlen);
+	nftx_close(x);
 	wgb_debug("nft in %s: %s -> %d", netns[0] ? netns : "host", cmd, r);
 	return r;
 }
 
-/* The namespace's whole ruleset as libnftables lists it: the "nftables"
- * array of `nft -j list ruleset` (a reference the caller puts). */
+/* The namespace's whole ruleset as libnftables lists it (a reference the
+ * caller puts). */
 static int nft_ruleset(const char *netns, struct json_object **out)
 {
-	struct json_object *doc, *arr;
-	char *text = NULL, err[192] = "";
-	int r = nft_run(netns, "list ruleset", true, &text, err, sizeof(err));
+	struct nftx *x;
+	int r = nftx_open(netns, &x);
 
 	*out = NULL;
-	if (r) {
-		wgb_debug("nft list ruleset in %s: %s", netns, err);
-		free(text);
+	if (r)
 		return r;
-	}
-	doc = json_tokener_parse(text);
-	free(text);
-	if (!json_object_object_get_ex(doc, "nftables", &arr) ||
-	    !json_object_is_type(arr, json_type_array)) {
-		json_object_put(doc);
-		return -EPROTO;
-	}
-	*out = json_object_get(arr);
-	json_object_put(doc);
-	return 0;
+	r = nftx_ruleset(x, out);
+	nftx_close(x);
+	return r;
 }
 
 static void chain_name(const struct knob_entry *e, const struct knob_target *tg, char *buf,

@@ -81,7 +81,9 @@
  *            "tcp_in_errs","tcp_timeouts","tcp_backlog_drop","tcp_rcvq_drop",
  *            "tcp_listen_overflows","ip_in_receives","ip_forw_datagrams",
  *            "ip_in_discards","ip_out_discards","ip_out_no_routes",
- *            "ip_frag_fails","icmp_in_dest_unreachs","icmp_out_dest_unreachs"}} }
+ *            "ip_frag_fails","icmp_in_dest_unreachs","icmp_out_dest_unreachs",
+ *            "nft_egress_dropped" (packets dropped by the node's counted drop
+ *            rules at output/postrouting; null where it had none at start)}} }
  */
 #ifndef WGB_SAMPLE_H
 #define WGB_SAMPLE_H

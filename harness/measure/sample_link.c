@@ -2,10 +2,12 @@
  * one dump per kind per snapshot, parsed straight into reused arrays. */
 #include "sample_link.h"
 #include "netns.h"
+#include "nftx.h"
 #include "nlx.h"
 #include "util.h"
 
 #include <errno.h>
+#include <json-c/json.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <stdlib.h>
@@ -34,6 +36,7 @@ struct sample_ns {
 	struct nlx *nl;
 	struct nl_sock *sk;            /* nl's, for the dumps */
 	int snmp_fd, netstat_fd;
+	struct nftx *nft;              /* NULL: no counted egress drop rules at open */
 	char *buf;
 	size_t cap;
 };
@@ -70,6 +73,42 @@ int sample_pread_all(int fd, char **buf, size_t *cap, size_t *len)
 	return 0;
 }
 
+/* Keeps a libnftables context only if the ruleset has rules to count; a
+ * kernel or a machine without nftables has nothing to count either. */
+static void open_nft(struct sample_ns *ns)
+{
+	struct json_object *rs;
+	uint64_t pk;
+	size_t n = 0;
+
+	if (nftx_open(NULL, &ns->nft))
+		return;
+	if (!nftx_ruleset(ns->nft, &rs)) {
+		n = nftx_egress_drops(rs, &pk);
+		json_object_put(rs);
+	}
+	if (!n) {
+		nftx_close(ns->nft);
+		ns->nft = NULL;
+	}
+}
+
+static int read_nft(struct sample_ns *ns, struct sample_proc_kvs *kv)
+{
+	struct json_object *rs;
+	uint64_t pk;
+	int ret;
+
+	if (!ns->nft)
+		return 0;
+	ret = nftx_ruleset(ns->nft, &rs);
+	if (ret)
+		return ret;
+	nftx_egress_drops(rs, &pk);
+	json_object_put(rs);
+	return sample_proc_kv_add(kv, "Nft.EgressDropped", (int64_t)pk);
+}
+
 static int open_here(void *arg)
 {
 	struct sample_ns *ns = arg;
@@ -88,6 +127,7 @@ static int open_here(void *arg)
 	ns->netstat_fd = open("/proc/thread-self/net/netstat", O_RDONLY | O_CLOEXEC);
 	if (ns->netstat_fd < 0)
 		return -errno;
+	open_nft(ns);
 	return 0;
 }
 
@@ -113,6 +153,7 @@ void sample_ns_free(struct sample_ns *ns)
 	if (!ns)
 		return;
 	nlx_close(ns->nl);
+	nftx_close(ns->nft);
 	if (ns->snmp_fd >= 0)
 		close(ns->snmp_fd);
 	if (ns->netstat_fd >= 0)
@@ -285,5 +326,5 @@ int sample_ns_read(struct sample_ns *ns, struct sample_link_snap *out)
 	ret = sample_pread_all(ns->netstat_fd, &ns->buf, &ns->cap, NULL);
 	if (!ret)
 		ret = sample_proc_parse_kv(ns->buf, &out->kv);
-	return ret;
+	return ret ? ret : read_nft(ns, &out->kv);
 }

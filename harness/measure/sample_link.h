@@ -9,6 +9,12 @@
  * sample_ns_read() takes one snapshot: an RTM_GETLINK dump (IFLA_STATS64 of
  * every interface but lo), an RTM_GETQDISC dump (TCA_STATS2 queue stats of
  * every qdisc) and the snmp/netstat key/value pairs. Arrays are reused.
+ * When the namespace had counted egress drop rules at open (nftx.h), each
+ * read also lists its ruleset (libnftables, ~0.2 ms) and adds their packets
+ * as the pseudo key "Nft.EgressDropped": kernel WireGuard counts such a drop
+ * of its own packets as tx_dropped on its device, like its own queue's
+ * overflow, and doctor needs the two apart. A namespace without such rules
+ * costs nothing and has no such key.
  * Errors: 0 or -errno (printed once by the caller).
  */
 #ifndef WGB_SAMPLE_LINK_H

@@ -392,6 +392,17 @@ int sample_proc_parse_kv(const char *text, struct sample_proc_kvs *out)
 	return 0;
 }
 
+int sample_proc_kv_add(struct sample_proc_kvs *k, const char *key, int64_t val)
+{
+	if (strlen(key) >= sizeof(k->kv[0].key))
+		return -EINVAL;
+	if (util_grow(&k->kv, &k->cap, k->n + 1, sizeof(*k->kv)))
+		return -ENOMEM;
+	snprintf(k->kv[k->n].key, sizeof(k->kv[k->n].key), "%s", key);
+	k->kv[k->n++].val = val;
+	return 0;
+}
+
 long sample_proc_kv_find(const struct sample_proc_kvs *k, const char *key, long hint)
 {
 	size_t i;

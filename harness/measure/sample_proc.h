@@ -98,6 +98,8 @@ struct sample_proc_kvs {
 };
 
 void sample_proc_kvs_reset(struct sample_proc_kvs *k);
+/* Append one pair read from another source ("Nft.EgressDropped"). */
+int sample_proc_kv_add(struct sample_proc_kvs *k, const char *key, int64_t val);
 int sample_proc_parse_kv(const char *text, struct sample_proc_kvs *out);
 /* Index of key, or -1. hint: where it was last time (-1: unknown). */
 long sample_proc_kv_find(const struct sample_proc_kvs *k, const char *key, long hint);
