@@ -8,8 +8,11 @@
 #   (hosts_up p2p: gw1 and gw2 only, joined by the underlay)
 #
 # A machine is a network namespace ${PFX}m<name> plus a private mount
-# namespace (tmpfs on /run and /tmp: its own /var/run/wireguard, its own
-# /run/wgbench) in which a real OpenSSH server runs. Every session sshd starts
+# namespace (tmpfs on /run, /tmp, /var/lib and /root: its own
+# /var/run/wireguard, /run/wgbench, /var/lib/wgbench for the agent's copy,
+# and a home without this machine's dotfiles, whose shell start-up would talk
+# on every session; gone with the machine, and a read-only / works too, as in
+# the guest of tests/guest) in which a real OpenSSH server runs. Every session sshd starts
 # inherits both, so a command over ssh runs "on that machine". The test's own
 # files (keys, sshd configs, the client's config) live in $HOSTS_DIR under
 # /var/tmp, which every machine shares. Devices: source lan0; gw1 lan0 ul0;
@@ -90,9 +93,11 @@ StrictModes no
 PrintMotd no
 AcceptEnv LANG
 EOF
-	# the machine's own /run and /tmp; sshd -D stays in front, its pid in the file
+	# the machine's own /run, /tmp, /var/lib, /root; sshd -D stays in front, its pid in the file
 	ip netns exec "$_ns" unshare -m --propagation private sh -c '
 		mount -t tmpfs tmpfs /run && mount -t tmpfs tmpfs /tmp && mkdir -p /run/sshd &&
+		mount -t tmpfs tmpfs /var/lib && mkdir /var/lib/wgbench &&
+		mount -t tmpfs -o mode=0700 tmpfs /root &&
 		exec /usr/sbin/sshd -D -e -f "$1"' sshd "$HOSTS_DIR/sshd-$1.conf" \
 		> "$HOSTS_DIR/sshd-$1.log" 2>&1 &
 	poll 10 test -s "$HOSTS_DIR/sshd-$1.pid" || fail "sshd of $1 did not start: $(cat "$HOSTS_DIR/sshd-$1.log")"

@@ -118,6 +118,12 @@ static void mount_root(void)
 	 * loads tun on demand (char-major-10-200) */
 	mkdir(ROOT "/dev/net", 0755);
 	mknod(ROOT "/dev/net/tun", S_IFCHR | 0666, makedev(10, 200));
+	/* the links udev (systemd-tmpfiles) makes on every distribution, which
+	 * devtmpfs does not: the hosts backend's agent copy reads /dev/stdin */
+	symlink("/proc/self/fd", ROOT "/dev/fd");
+	symlink("/proc/self/fd/0", ROOT "/dev/stdin");
+	symlink("/proc/self/fd/1", ROOT "/dev/stdout");
+	symlink("/proc/self/fd/2", ROOT "/dev/stderr");
 }
 
 /* The host has no /lib/modules/<release> of this kernel (maybe no
