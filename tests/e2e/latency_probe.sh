@@ -90,10 +90,17 @@ run_queue() {
 		>"$WORK/iperf3.out" 2>&1 &
 	load=$!
 	PIDS="$PIDS $load"
+	bytes0=$(qdisc bytes) t0=$(date +%s.%N)
 	# The queue is full (the overload built it), not "some time has passed".
 	half=$(( limit / 2 ))
-	poll 15 sh -c "[ \$(tc -n $NA -s -j qdisc show dev $VA | jq '.[] | select(.kind == \"tbf\") | .backlog') -ge $half ]" ||
-		fail "queue $limit: the overload never filled half the queue (backlog $(qdisc backlog))"
+	if ! poll 15 sh -c "[ \$(tc -n $NA -s -j qdisc show dev $VA | jq '.[] | select(.kind == \"tbf\") | .backlog') -ge $half ]"; then
+		# A machine that cannot offer the shaper's rate (a TCG guest sends
+		# ~20 Mbit/s of UDP) has no queue to measure: that is the machine.
+		mbit=$(awk "BEGIN { printf \"%.1f\", ($(qdisc bytes) - $bytes0) * 8 / ($(date +%s.%N) - $t0) / 1e6 }")
+		ok_num "$mbit < 45" &&
+			skip "this machine sent $mbit Mbit/s of UDP through the 50 Mbit/s shaper: no queue to measure"
+		fail "queue $limit: the overload never filled half the queue (backlog $(qdisc backlog), $mbit Mbit/s through the shaper)"
+	fi
 	ip netns exec "$NA" ping -n -i 0.01 -c 400 -W 3 10.77.0.2 >"$WORK/ping" 2>&1 &
 	ping=$!
 	PIDS="$PIDS $ping"
