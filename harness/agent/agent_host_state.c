@@ -13,6 +13,7 @@
  */
 #include "agent_host_impl.h"
 #include "knob.h"
+#include "nftx.h"
 #include "nlx.h"
 #include "node.h"
 #include "util.h"
@@ -24,7 +25,6 @@
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <linux/netlink.h>
-#include <nftables/libnftables.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -335,6 +335,30 @@ static void sweep(struct nlx *nl, const char *prefix, struct json_object *rm, st
 		closedir(d);
 }
 
+/* Gone: no such process, or a zombie — an agent killed with SIGKILL stays
+ * one until its sshd session reaps it, and its scratch is as orphaned. */
+static bool pid_gone(int pid)
+{
+	char path[64], buf[512];
+	const char *paren;
+	ssize_t n;
+	int fd;
+
+	if (kill(pid, 0) && errno == ESRCH)
+		return true;
+	if (util_fmt(path, sizeof(path), "/proc/%d/stat", pid) ||
+	    (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
+	/* "pid (comm) S ...": the state follows the last ')' */
+	paren = strrchr(buf, ')');
+	return paren && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X');
+}
+
 /* The scratch directories of agents that are gone:
  * /tmp/wgbench-agent-<pid>-XXXXXX (cmd_agent.c). */
 static void sweep_scratch(struct json_object *rm)
@@ -346,7 +370,7 @@ static void sweep_scratch(struct json_object *rm)
 
 	while (d && (de = readdir(d))) {
 		if (sscanf(de->d_name, "wgbench-agent-%d-", &pid) != 1 || pid <= 1 ||
-		    !kill(pid, 0) || errno != ESRCH || util_fmt(path, sizeof(path), "/tmp/%s", de->d_name))
+		    !pid_gone(pid) || util_fmt(path, sizeof(path), "/tmp/%s", de->d_name))
 			continue;
 		f = opendir(path);
 		while (f && (fe = readdir(f)))
@@ -364,18 +388,16 @@ static void sweep_scratch(struct json_object *rm)
 /* The variant layer's nftables table, if a killed agent left it. */
 static void drop_nft(const char *prefix, struct json_object *rm)
 {
-	struct nft_ctx *nft = nft_ctx_new(NFT_CTX_DEFAULT);
 	char table[64], cmd[128];
+	struct nftx *x;
 
-	if (!nft)
+	if (nftx_open(NULL, &x))
 		return;
 	knob_nft_table_name(prefix, table, sizeof(table));
-	nft_ctx_buffer_output(nft);
-	nft_ctx_buffer_error(nft);
 	snprintf(cmd, sizeof(cmd), "delete table inet %s", table);
-	if (nft_run_cmd_from_buffer(nft, cmd) == 0)
+	if (!nftx_run(x, cmd, false, NULL, NULL, 0))
 		say(rm, "removed nftables table inet %s", table);
-	nft_ctx_free(nft);
+	nftx_close(x);
 }
 
 static void note_variant(struct json_object *st, struct json_object *left)
