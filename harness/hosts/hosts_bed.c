@@ -207,19 +207,23 @@ static void take_facts(struct hosts_bed *b)
 	}
 }
 
-static void hb_down(void *st)
+/* A machine that could not remove its part (its agent gone, say) fails
+ * the command: that machine is not as it was. */
+static int hb_down(void *st)
 {
 	struct hosts_bed *b = B(st);
 	unsigned int k;
 
 	if (!b->tunnels)
-		return;
+		return 0;
 	for (k = 0; k < LATENCY_PATH__COUNT; k++)
 		agent_fleet_probe_cancel(&b->fleet, (enum latency_path)k);
 	b->tunnels = 0;
-	if (agent_fleet_call_all(&b->fleet, CALL_TIMEOUT, "down"))
-		wgb_warn("not every machine could remove its part; `wgbench cleanup --hosts %s --prefix %s`",
-			 b->hf.path, b->o->prefix);
+	if (!agent_fleet_call_all(&b->fleet, CALL_TIMEOUT, "down"))
+		return 0;
+	wgb_err("not every machine could remove its part; `wgbench cleanup --hosts %s --prefix %s`",
+		b->hf.path, b->o->prefix);
+	return -EIO;
 }
 
 static void say_up(struct hosts_bed *b)

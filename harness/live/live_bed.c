@@ -70,13 +70,14 @@ static int lb_up(void *st, unsigned int tunnels)
 	return 0;
 }
 
-static void lb_down(void *st)
+static int lb_down(void *st)
 {
 	struct live_bed *b = st;
 
 	sample_free(b->local.smp);
 	b->local.smp = NULL;
 	b->up = false;
+	return 0;
 }
 
 static unsigned int lb_tunnels(void *st)

@@ -253,7 +253,7 @@ static int vb_up(void *st, unsigned int tunnels)
 
 /* The guests stay (close kills them); their clocks are measured against
  * this one's over the time they were up. */
-static void vb_down(void *st)
+static int vb_down(void *st)
 {
 	struct vms_host *h = H(st);
 	unsigned int k;
@@ -263,6 +263,7 @@ static void vb_down(void *st)
 	if (h->up && !stop_requested())
 		vms_check_clocks(h);
 	h->up = false;
+	return 0;
 }
 
 static unsigned int vb_tunnels(void *st)

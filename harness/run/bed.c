@@ -59,10 +59,10 @@ int bed_up(struct bed *b, unsigned int tunnels)
 }
 
 /* The variant goes first: it was applied to this testbed. */
-void bed_down(struct bed *b)
+int bed_down(struct bed *b)
 {
 	bed_variant_revert(b);
-	b->ops->down(b->st);
+	return b->ops->down(b->st);
 }
 
 unsigned int bed_tunnels(struct bed *b)

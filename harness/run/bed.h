@@ -46,7 +46,9 @@ struct bed_ops {
 	int (*fits)(void *st, unsigned int tunnels, const char *who);
 	/* Testbed up with n tunnels (prints one progress line unless quiet). */
 	int (*up)(void *st, unsigned int tunnels);
-	void (*down)(void *st);
+	/* Testbed down; 0, or -EIO after saying what a machine could not
+	 * remove (its part is left for `wgbench cleanup`). */
+	int (*down)(void *st);
 	unsigned int (*tunnels)(void *st);          /* 0: down */
 	/* Tunnel k's drain address in family af (AF_INET, AF_INET6); NULL when
 	 * down or the traffic inside the tunnel has no such family. Both
@@ -109,7 +111,7 @@ bool bed_local_clock(const struct bed *b);
 unsigned int bed_default_tunnels(struct bed *b);
 int bed_fits(struct bed *b, unsigned int tunnels, const char *who);
 int bed_up(struct bed *b, unsigned int tunnels);
-void bed_down(struct bed *b);
+int bed_down(struct bed *b);
 unsigned int bed_tunnels(struct bed *b);
 const char *bed_drain_addr(struct bed *b, unsigned int k, int af);
 /* Tunnel k's drain address in the traffic's first family (IPv4 unless

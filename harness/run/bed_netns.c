@@ -100,7 +100,7 @@ static int nb_up(void *st, unsigned int tunnels)
 	return 0;
 }
 
-static void nb_down(void *st)
+static int nb_down(void *st)
 {
 	struct netns_bed *b = st;
 
@@ -110,6 +110,7 @@ static void nb_down(void *st)
 		b->up = false;   /* `topo up`'s: it stays */
 	else
 		topo_teardown(&b->topo);
+	return 0;
 }
 
 static unsigned int nb_tunnels(void *st)

@@ -405,13 +405,14 @@ static int finish(struct run_ctx *c)
 	if (c->o->json)
 		print_summary_json(c);
 	else if (!c->o->quiet)
-		printf("done: %zu runs%s%s, %s%s; results in %s\n", c->n_done,
+		printf("done: %zu runs%s%s, %s%s%s; results in %s\n", c->n_done,
 		       c->seq ? " in rounds until " : "", c->seq ? c->seq_stop : "",
 		       c->failed ? "some FAILED" : "all ok",
-		       c->n_skipped ? ", variant(s) skipped (see summary.md)" : "", c->out_dir);
+		       c->n_skipped ? ", variant(s) skipped (see summary.md)" : "",
+		       c->down_failed ? ", but the testbed was NOT fully taken down" : "", c->out_dir);
 	if (ret)
 		return ret;
-	return c->failed ? 1 : 0;
+	return c->failed || c->down_failed ? 1 : 0;
 }
 
 int run_preflight(const struct opts *o, const char *out_dir)
@@ -464,7 +465,7 @@ int run_execute(const struct opts *o, const char *out_dir, struct bed *bed)
 		run_all(&c);
 		take_canary(&c, &c.canary_after);
 	}
-	run_bring_down(&c);
+	c.down_failed = run_bring_down(&c) != 0;
 	stop_restore(&stop);
 	if (ret) {
 		c.failed = true;

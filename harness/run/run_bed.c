@@ -48,12 +48,12 @@ static void revert_current(struct run_ctx *c)
 	c->cur_v = NULL;
 }
 
-void run_bring_down(struct run_ctx *c)
+int run_bring_down(struct run_ctx *c)
 {
 	if (!c->bed)
-		return;
+		return 0;
 	revert_current(c);
-	bed_down(c->bed);
+	return bed_down(c->bed);
 }
 
 /* One variant against the live testbed; skipped with its reason when it

@@ -76,6 +76,7 @@ struct run_ctx {
 	const char *warmup_scenario;
 	double warmup_bps;
 	bool failed;
+	bool down_failed;              /* a machine kept its part (bed_down) */
 };
 
 /* run_bed.c. The tunnels a variant needs (its own, else the bed's default:
@@ -85,8 +86,8 @@ unsigned int run_tunnels_for(const struct run_ctx *c, const struct variant *v);
  * 0, or -EINVAL after saying why, before anything is written. */
 int run_check_fits(struct run_ctx *c);
 int run_bring_up(struct run_ctx *c, unsigned int tunnels);
-/* Revert the variant, and take the testbed down. */
-void run_bring_down(struct run_ctx *c);
+/* Revert the variant, and take the testbed down: bed_down()'s result. */
+int run_bring_down(struct run_ctx *c);
 /* Skip each variant the testbed cannot do (recorded in run.json and
  * results.json, not a failure); -ENOTSUP when none is left. */
 int run_check_variants(struct run_ctx *c);

@@ -38,11 +38,18 @@ echo "the agents removed their parts within $(( $(date +%s) - t0 )) s of the kil
 expect_exit 0 "$WGBENCH" cleanup --hosts "$HOSTS_FILE" --ssh-config "$HOSTS_DIR/ssh_config" --prefix "$PFX"
 hosts_no_leftovers
 
-# now the agents die with it: only the state files know
+# now the agents die with it: only the state files know. Everything is
+# stopped before anything is killed: an agent (or the controller) seeing
+# another die would tear down before its own kill came (a slow machine's
+# one-by-one kills let it, in the guest).
 start_run 2
-for n in $HOSTS_NAMES; do
-	for p in $(hosts_pids "$n" "agent --stdio"); do kill -9 "$p"; done
-done
+kill -STOP "$RUN"
+agents=$(for n in $HOSTS_NAMES; do hosts_pids "$n" "agent --stdio"; done)
+[ -n "$agents" ] || fail "no agent process found"
+# shellcheck disable=SC2086
+kill -STOP $agents
+# shellcheck disable=SC2086
+kill -9 $agents
 kill -9 "$RUN"
 wait "$RUN" 2>/dev/null
 held=$(hosts_held gw1)

@@ -47,7 +47,10 @@ ok "tune on hosts ran; the machines hold nothing of it"
 
 grep -q "^tune: --backend hosts: this backend has no doctor" "$D/log" || fail "no line saying there is no doctor"
 jq -e '.rounds[0].doctor_skipped | test("no doctor")' "$T" >/dev/null || fail "round 1: $(jq -c '.rounds[0]' "$T")"
-jq -e '.skipped[] | select(.candidate == "socket-buffers") | .why | test("rmem_max is read-only")' "$T" \
+# rmem_max is not the machines' own (their namespaces share the host's):
+# read-only there on this kernel, absent on Debian 12's 6.1
+jq -e '.skipped[] | select(.candidate == "socket-buffers") | .why |
+	test("rmem_max (is read-only|does not exist)")' "$T" \
 	>/dev/null || fail "socket-buffers not skipped for rmem_max: $(jq -c .skipped "$T")"
 ok "no doctor on hosts, said; socket-buffers skipped: $(jq -r '.skipped[] | select(.candidate == "socket-buffers") | .why' "$T" | cut -c1-100)"
 
