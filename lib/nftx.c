@@ -104,11 +104,6 @@ int nftx_ruleset(struct nftx *x, struct json_object **out)
 	return r;
 }
 
-static bool str_is(struct json_object *o, const char *s)
-{
-	return json_object_is_type(o, json_type_string) && !strcmp(json_object_get_string(o), s);
-}
-
 /* Is this rule's chain a base chain at output/postrouting? Chains come
  * before their rules in a listing, so the ones seen so far suffice. */
 static bool egress_chain(struct json_object *chains, struct json_object *rule)
@@ -117,11 +112,12 @@ static bool egress_chain(struct json_object *chains, struct json_object *rule)
 
 	for (i = 0; i < n; i++) {
 		struct json_object *c = json_object_array_get_idx(chains, i);
+		const char *hook = jsonx_str_at(c, "hook");
 
 		if (json_object_equal(jsonx_get(c, "family"), jsonx_get(rule, "family")) &&
 		    json_object_equal(jsonx_get(c, "table"), jsonx_get(rule, "table")) &&
 		    json_object_equal(jsonx_get(c, "name"), jsonx_get(rule, "chain")) &&
-		    (str_is(jsonx_get(c, "hook"), "output") || str_is(jsonx_get(c, "hook"), "postrouting")))
+		    hook && (!strcmp(hook, "output") || !strcmp(hook, "postrouting")))
 			return true;
 	}
 	return false;

@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -301,4 +303,51 @@ int util_name_index(const char *const *names, size_t n, const char *s)
 		if (!strcmp(s, names[i]))
 			return (int)i;
 	return -1;
+}
+
+/* The state letter of /proc/<pid>/task/<tid>/stat, 0 if unreadable. */
+static char task_state(const char *path)
+{
+	char buf[512], *p;
+	ssize_t r;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	r = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (r <= 0)
+		return 0;
+	buf[r] = 0;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : 0;
+}
+
+bool util_pid_gone(pid_t pid)
+{
+	char path[64], tpath[96];
+	struct dirent *de;
+	bool running = false;
+	DIR *d;
+
+	/* Our own child: reap it. */
+	if (waitpid(pid, NULL, WNOHANG) == pid)
+		return true;
+	if (kill(pid, 0) < 0 && errno == ESRCH)
+		return true;
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	d = opendir(path);
+	if (!d)
+		return true;
+	while (!running && (de = readdir(d))) {
+		char st;
+
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(tpath, sizeof(tpath), "%s/%.16s/stat", path, de->d_name);
+		st = task_state(tpath);
+		running = st && st != 'Z' && st != 'X';
+	}
+	closedir(d);
+	return !running;
 }

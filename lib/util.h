@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
+#include <sys/types.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -37,6 +38,11 @@ int util_dir_stems(const char *dir, const char *suffix, size_t max_stem, char **
 /* Strict decimal parsing: the whole string, within [min, max]. */
 int util_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 int util_parse_double(const char *s, double min, double max, double *out);
+
+/* Finished: no thread of pid runs any more (absent, or only zombies: a
+ * process killed with SIGKILL stays one until its parent reaps it). Reaps
+ * it first if it is the caller's own child. */
+bool util_pid_gone(pid_t pid);
 
 /* Monotonic and wall clocks in seconds. */
 double util_now_mono(void);

@@ -38,54 +38,6 @@
 #define EXIT_WAIT 15.0
 #define REAP_WAIT 3.0
 
-/* The state letter of /proc/<pid>/task/<tid>/stat, 0 if unreadable. */
-static char task_state(const char *path)
-{
-	char buf[512], *p;
-	ssize_t r;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return 0;
-	r = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (r <= 0)
-		return 0;
-	buf[r] = 0;
-	p = strrchr(buf, ')');
-	return p && p[1] == ' ' ? p[2] : 0;
-}
-
-/* Finished: no thread of it runs any more (absent, or only zombies). */
-static bool gone(pid_t pid)
-{
-	char path[64], tpath[96];
-	struct dirent *de;
-	bool running = false;
-	DIR *d;
-
-	/* Our own child: reap it. */
-	if (waitpid(pid, NULL, WNOHANG) == pid)
-		return true;
-	if (kill(pid, 0) < 0 && errno == ESRCH)
-		return true;
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-	d = opendir(path);
-	if (!d)
-		return true;
-	while (!running && (de = readdir(d))) {
-		char st;
-
-		if (de->d_name[0] < '0' || de->d_name[0] > '9')
-			continue;
-		snprintf(tpath, sizeof(tpath), "%s/%.16s/stat", path, de->d_name);
-		st = task_state(tpath);
-		running = st && st != 'Z' && st != 'X';
-	}
-	closedir(d);
-	return !running;
-}
-
 /* Not even a zombie is left of it. */
 static bool reaped(pid_t pid)
 {
@@ -140,7 +92,7 @@ static int still_running(const struct pid_list *l, const char *what)
 
 	buf[0] = 0;
 	for (i = 0; i < l->n; i++)
-		if (!gone(l->pid[i])) {
+		if (!util_pid_gone(l->pid[i])) {
 			n++;
 			if (o < sizeof(buf))
 				o += (size_t)snprintf(buf + o, sizeof(buf) - o, " %d", (int)l->pid[i]);
@@ -159,14 +111,14 @@ static int stop_all(const struct pid_list *l, struct topo_sweep_count *c)
 	size_t i;
 
 	for (i = 0; i < l->n; i++)
-		if (!gone(l->pid[i]) && kill(l->pid[i], SIGTERM) == 0)
+		if (!util_pid_gone(l->pid[i]) && kill(l->pid[i], SIGTERM) == 0)
 			c->procs++;
-	if (wait_all(l, gone, KILL_GRACE))
+	if (wait_all(l, util_pid_gone, KILL_GRACE))
 		return 0;
 	for (i = 0; i < l->n; i++)
-		if (!gone(l->pid[i]))
+		if (!util_pid_gone(l->pid[i]))
 			kill(l->pid[i], SIGKILL);
-	wait_all(l, gone, EXIT_WAIT);
+	wait_all(l, util_pid_gone, EXIT_WAIT);
 	return still_running(l, "testbed");
 }
 
@@ -404,7 +356,7 @@ static int wait_finished(struct pid_list *seen, struct pid_list *exiting, unsign
 	int ret;
 
 	*n_exiting = (unsigned int)exiting->n;
-	wait_all(exiting, gone, EXIT_WAIT);
+	wait_all(exiting, util_pid_gone, EXIT_WAIT);
 	ret = still_running(exiting, "exiting wireguard-go");
 	for (i = 0; i < exiting->n; i++)
 		pid_add(seen, exiting->pid[i]);

@@ -335,30 +335,6 @@ static void sweep(struct nlx *nl, const char *prefix, struct json_object *rm, st
 		closedir(d);
 }
 
-/* Gone: no such process, or a zombie — an agent killed with SIGKILL stays
- * one until its sshd session reaps it, and its scratch is as orphaned. */
-static bool pid_gone(int pid)
-{
-	char path[64], buf[512];
-	const char *paren;
-	ssize_t n;
-	int fd;
-
-	if (kill(pid, 0) && errno == ESRCH)
-		return true;
-	if (util_fmt(path, sizeof(path), "/proc/%d/stat", pid) ||
-	    (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = 0;
-	/* "pid (comm) S ...": the state follows the last ')' */
-	paren = strrchr(buf, ')');
-	return paren && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X');
-}
-
 /* The scratch directories of agents that are gone:
  * /tmp/wgbench-agent-<pid>-XXXXXX (cmd_agent.c). */
 static void sweep_scratch(struct json_object *rm)
@@ -370,7 +346,7 @@ static void sweep_scratch(struct json_object *rm)
 
 	while (d && (de = readdir(d))) {
 		if (sscanf(de->d_name, "wgbench-agent-%d-", &pid) != 1 || pid <= 1 ||
-		    !pid_gone(pid) || util_fmt(path, sizeof(path), "/tmp/%s", de->d_name))
+		    !util_pid_gone(pid) || util_fmt(path, sizeof(path), "/tmp/%s", de->d_name))
 			continue;
 		f = opendir(path);
 		while (f && (fe = readdir(f)))

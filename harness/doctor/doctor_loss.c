@@ -229,7 +229,6 @@ static void iface_counter(struct json_object *in, struct json_object *out, bool 
 			const char *bname = NULL;
 			char path[160];
 			struct json_object *ev;
-
 			bool split = tx && kernel_wg(in) && !strcmp(json_object_get_string(role), "tunnel");
 			double below = 0, raw = 0;
 
@@ -277,13 +276,12 @@ static void iface_counter(struct json_object *in, struct json_object *out, bool 
 					best, bname, 100 * x);
 			doctor_ev_str(ev, "scenario", bname);
 			doctor_ev_str(ev, "interface", ifname);
-			doctor_ev_int(ev, tx ? "tx_dropped" : "rx_dropped", (long long)(best - err));
+			doctor_ev_int(ev, tx ? "tx_dropped" : "rx_dropped", (long long)raw);
 			doctor_ev_int(ev, tx ? "tx_errors" : "rx_errors", (long long)err);
 			doctor_ev_int(ev, tx ? "tx_packets" : "rx_packets", (long long)pk);
 			doctor_ev_num(ev, "drop_percent", 100 * x);
 			if (split) {
 				/* tx_dropped is the device's counter; own = it less below */
-				doctor_ev_int(ev, "tx_dropped", (long long)raw);
 				doctor_ev_int(ev, "tx_dropped_below_tunnel", (long long)below);
 				doctor_ev_int(ev, "tx_dropped_own", (long long)(best - err));
 			}

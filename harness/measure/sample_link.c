@@ -93,20 +93,18 @@ static void open_nft(struct sample_ns *ns)
 	}
 }
 
+/* A listing that fails leaves only its key out of this snapshot (NaN in
+ * the timeline), not the node's other counters. */
 static int read_nft(struct sample_ns *ns, struct sample_proc_kvs *kv)
 {
 	struct json_object *rs;
 	uint64_t pk;
-	int ret;
 
-	if (!ns->nft)
+	if (!ns->nft || nftx_ruleset(ns->nft, &rs))
 		return 0;
-	ret = nftx_ruleset(ns->nft, &rs);
-	if (ret)
-		return ret;
 	nftx_egress_drops(rs, &pk);
 	json_object_put(rs);
-	return sample_proc_kv_add(kv, "Nft.EgressDropped", (int64_t)pk);
+	return sample_proc_kv_add(kv, SAMPLE_NFT_KEY, (int64_t)pk);
 }
 
 static int open_here(void *arg)

@@ -10,7 +10,7 @@
  * every interface but lo), an RTM_GETQDISC dump (TCA_STATS2 queue stats of
  * every qdisc) and the snmp/netstat key/value pairs. Arrays are reused.
  * When the namespace had counted egress drop rules at open (nftx.h), each
- * read also lists its ruleset (libnftables, ~0.2 ms) and adds their packets
+ * read also lists its ruleset (libnftables, ~0.14 ms here) and adds their packets
  * as the pseudo key "Nft.EgressDropped": kernel WireGuard counts such a drop
  * of its own packets as tx_dropped on its device, like its own queue's
  * overflow, and doctor needs the two apart. A namespace without such rules
@@ -25,6 +25,9 @@
 #include <stdint.h>
 
 #include "sample_proc.h"
+
+/* The pseudo key of the counted egress drop rules' packets (above). */
+#define SAMPLE_NFT_KEY "Nft.EgressDropped"
 
 struct sample_ns;
 

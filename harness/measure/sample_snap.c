@@ -40,7 +40,7 @@ const struct sample_key sample_keys[] = {
 	{ "Icmp.InDestUnreachs", "icmp_in_dest_unreachs" },
 	{ "Icmp.OutDestUnreachs", "icmp_out_dest_unreachs" },
 	/* not procfs: counted egress drop rules (sample_link.h) */
-	{ "Nft.EgressDropped", "nft_egress_dropped" },
+	{ SAMPLE_NFT_KEY, "nft_egress_dropped" },
 };
 const size_t sample_nkeys = ARRAY_SIZE(sample_keys);
 
