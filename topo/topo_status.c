@@ -286,10 +286,30 @@ static int tunnel_json(const struct topo *t, unsigned int k, struct json_object 
 	return stats_json(t, k, o);
 }
 
+/* o's "nodes": each node of the testbed (p2p: the gateways, which play
+ * source and drain too, each once). */
+static int nodes_json(const struct topo *t, struct json_object *o)
+{
+	struct json_object *arr = json_object_new_array();
+	unsigned int n;
+	int ret;
+
+	if (add(o, "nodes", arr))
+		return -ENOMEM;
+	for (n = 0; n < NODE__COUNT; n++) {
+		if (!topo_node_here(t, (enum topo_node_id)n))
+			continue;
+		ret = node_json(t, (enum topo_node_id)n, arr);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 int topo_status_json(const struct topo *t, struct json_object **out)
 {
 	struct json_object *o, *arr;
-	unsigned int n, k;
+	unsigned int k;
 	int ret = -ENOMEM;
 
 	o = json_object_new_object();
@@ -303,16 +323,9 @@ int topo_status_json(const struct topo *t, struct json_object **out)
 	    add(o, "wg", json_object_new_string(tun_kind_name(t->st.wg))) ||
 	    add(o, "wg_version", json_object_new_string(t->st.wg_version)))
 		goto out;
-	arr = json_object_new_array();
-	if (add(o, "nodes", arr))
+	ret = nodes_json(t, o);
+	if (ret)
 		goto out;
-	for (n = 0; n < NODE__COUNT; n++) {
-		if (!topo_node_here(t, (enum topo_node_id)n))
-			continue;
-		ret = node_json(t, (enum topo_node_id)n, arr);
-		if (ret)
-			goto out;
-	}
 	ret = -ENOMEM;
 	arr = json_object_new_array();
 	if (add(o, "tunnels", arr))
@@ -340,7 +353,7 @@ out:
 int topo_network_json(const struct topo *t, struct json_object **out)
 {
 	struct json_object *o, *arr;
-	unsigned int n, k;
+	unsigned int k;
 	int ret = -ENOMEM;
 
 	o = json_object_new_object();
@@ -349,17 +362,9 @@ int topo_network_json(const struct topo *t, struct json_object **out)
 	if (add(o, "ip", json_object_new_string(topo_family_name(t->cfg.ip))) ||
 	    add(o, "inner", json_object_new_string(topo_family_name(t->cfg.inner))))
 		goto out;
-	arr = json_object_new_array();
-	if (add(o, "nodes", arr))
+	ret = nodes_json(t, o);
+	if (ret)
 		goto out;
-	for (n = 0; n < NODE__COUNT; n++) {
-		if (!topo_node_here(t, (enum topo_node_id)n) ||
-		    (t->cfg.shape == TOPO_P2P && (n == NODE_SOURCE || n == NODE_DRAIN)))
-			continue;
-		ret = node_json(t, (enum topo_node_id)n, arr);
-		if (ret)
-			goto out;
-	}
 	ret = -ENOMEM;
 	arr = json_object_new_array();
 	if (add(o, "tunnels", arr))

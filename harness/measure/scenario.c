@@ -93,14 +93,9 @@ static bool name_matches_file(const char *name, const char *file)
 
 static int check_keys(struct json_object *o, const char *file)
 {
-	size_t i;
-
 	json_object_object_foreach(o, key, val) {
 		(void)val;
-		for (i = 0; i < ARRAY_SIZE(known_keys); i++)
-			if (!strcmp(key, known_keys[i]))
-				break;
-		if (i == ARRAY_SIZE(known_keys)) {
+		if (util_name_index(known_keys, ARRAY_SIZE(known_keys), key) < 0) {
 			wgb_err("%s: unknown field '%s' (known: name, description, iperf3, protocol, "
 				"flows, reverse, bidir, bandwidth_bps, block_size)", file, key);
 			return -EINVAL;

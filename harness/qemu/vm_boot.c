@@ -36,12 +36,8 @@
 bool vm_clock_precise(const char *clocksource)
 {
 	static const char *const ok[] = { "tsc", "hpet", "acpi_pm", "kvm-clock" };
-	size_t i;
 
-	for (i = 0; i < ARRAY_SIZE(ok); i++)
-		if (!strcmp(clocksource, ok[i]))
-			return true;
-	return false;
+	return util_name_index(ok, ARRAY_SIZE(ok), clocksource) >= 0;
 }
 
 /* Value of CONFIG_<name> in the kernel's config next to its image

@@ -8,6 +8,7 @@
 #include "tune_impl.h"
 #include "jsonx.h"
 #include "knob.h"
+#include "topo.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -186,21 +187,16 @@ unsigned int tune_variant_tunnels(struct json_object *v)
 
 /* The nodes an entry names, as bits (variant.md's node words); 0 for
  * "host" or anything else, which only an equal word covers. */
-static const char *const node_word[] = { "source", "gw1", "gw2", "drain" };
-
 static unsigned int node_bits(struct json_object *e)
 {
 	const char *n = str_or_empty(e, "node");
-	size_t i;
+	enum topo_node_id id;
 
 	if (!strcmp(n, "all"))
 		return 0xf;
 	if (!strcmp(n, "gateways"))
 		return 0x6;
-	for (i = 0; i < ARRAY_SIZE(node_word); i++)
-		if (!strcmp(n, node_word[i]))
-			return 1u << i;
-	return 0;
+	return topo_node_from_name(n, &id) ? 0 : 1u << id;
 }
 
 /* The key without the node: "link|knob|sysctl-name". */
@@ -227,16 +223,17 @@ bool tune_entry_covers(struct json_object *wide, struct json_object *e)
  * that is what is left, else one entry per node. */
 static void add_rest(struct json_object *set, struct json_object *e, unsigned int left)
 {
-	size_t i;
+	unsigned int i;
 
-	for (i = 0; i < ARRAY_SIZE(node_word); i++) {
+	for (i = 0; i < NODE__COUNT; i++) {
 		struct json_object *c = NULL;   /* json_object_deep_copy() wants NULL */
 
 		if (!(left & (1u << i)) || (left == 0x6 && i == 2))
 			continue;
 		if (json_object_deep_copy(e, &c, NULL))
 			continue;
-		json_object_object_add(c, "node", json_object_new_string(left == 0x6 ? "gateways" : node_word[i]));
+		json_object_object_add(c, "node", json_object_new_string(left == 0x6 ? "gateways" :
+									topo_node_name((enum topo_node_id)i)));
 		json_object_array_add(set, c);
 	}
 }
