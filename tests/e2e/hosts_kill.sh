@@ -54,7 +54,10 @@ stop_and_kill() {
 	[ -z "$agents" ] || kill -9 $agents
 	kill -9 "$RUN" 2>/dev/null
 	wait "$RUN" 2>/dev/null
-	echo "$held" | grep -q "address 10.100.0.1/24 on ul0" && return 0
+	if echo "$held" | grep -q "address 10.100.0.1/24 on ul0"; then
+		[ -n "$agents" ] || fail "no agent process found"
+		return 0
+	fi
 	echo "run $1 had ended before the kill (gw1 held: $(echo "$held" | tr '\n' ';')); its log:"
 	sed 's/^/    /' "$HOSTS_DIR/run$1.log"
 	return 1
