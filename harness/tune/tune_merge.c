@@ -228,7 +228,7 @@ static void add_rest(struct json_object *set, struct json_object *e, unsigned in
 	for (i = 0; i < NODE__COUNT; i++) {
 		struct json_object *c = NULL;   /* json_object_deep_copy() wants NULL */
 
-		if (!(left & (1u << i)) || (left == 0x6 && i == 2))
+		if (!(left & (1u << i)) || (left == 0x6 && i == NODE_GW2))
 			continue;
 		if (json_object_deep_copy(e, &c, NULL))
 			continue;
