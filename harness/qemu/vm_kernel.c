@@ -3,7 +3,8 @@
  * --kernel-deb FILE: unpacked once with `dpkg-deb -x` (argv, no shell) into
  * <cache>/kernels/<sha256 of the .deb>, where <cache> is $XDG_CACHE_HOME/wgbench
  * or /var/cache/wgbench; `depmod -b` then writes the modules.dep that Debian's
- * package does not ship. --kernel PATH [--modules DIR]: used as given.
+ * package does not ship, before the directory is renamed into place.
+ * --kernel PATH [--modules DIR]: used as given.
  * The release comes from the bzImage header, which also tells a kernel from
  * any other file.
  */
@@ -114,9 +115,32 @@ static int find_entry(const char *dir, const char *prefix, char *name, size_t le
 	return ret;
 }
 
+/* The modules.dep of the kernel unpacked at root (depmod -b), unless there. */
+static int depmod_root(const char *root)
+{
+	char d[PATH_MAX], f[NAME_MAX + 1];
+	struct stat st;
+
+	if (util_fmt(d, sizeof(d), "%s/boot", root) || find_entry(d, "vmlinuz-", f, sizeof(f)))
+		return -ENOENT;
+	if (util_fmt(d, sizeof(d), "%s/lib/modules/%s/modules.dep", root, f + 8))
+		return -ENAMETOOLONG;
+	if (stat(d, &st)) {
+		const char *dm[] = { "depmod", "-b", root, f + 8, NULL };
+
+		if (vm_exec(dm, NULL))
+			return -EIO;
+	}
+	return 0;
+}
+
+/* The package unpacked into the cache, modules.dep made, all in a directory
+ * of this process renamed into place: runs side by side (the e2e suite's)
+ * never see half of one, and one that loses the race drops its copy. */
 static int unpack_deb(struct vm_kernel *k)
 {
 	char cache[PATH_MAX], root[PATH_MAX], tmp[PATH_MAX], d[PATH_MAX], f[NAME_MAX + 1];
+	const char *rm[] = { "rm", "-rf", tmp, NULL };
 	struct stat st;
 	int r;
 
@@ -138,17 +162,22 @@ static int unpack_deb(struct vm_kernel *k)
 		    util_mkdir_p(tmp, 0755))
 			return -EIO;
 		if (vm_exec(x, NULL)) {
-			const char *rm[] = { "rm", "-rf", tmp, NULL };
-
 			vm_exec(rm, NULL);
 			wgb_err("--kernel-deb %s: not a Debian package dpkg-deb can unpack", k->deb);
 			return -EINVAL;
 		}
-		if (rename(tmp, root)) {
-			const char *rm[] = { "rm", "-rf", tmp, NULL };
-
-			vm_exec(rm, NULL); /* lost a race with another unpack */
+		r = depmod_root(tmp);
+		if (r == -ENOENT) {
+			vm_exec(rm, NULL);
+			wgb_err("--kernel-deb %s: no boot/vmlinuz-* inside (a linux-image package?)", k->deb);
+			return -EINVAL;
 		}
+		if (r) {
+			vm_exec(rm, NULL);
+			return r;
+		}
+		if (rename(tmp, root))
+			vm_exec(rm, NULL); /* lost the race with another unpack */
 	}
 	if (util_fmt(d, sizeof(d), "%s/boot", root) || find_entry(d, "vmlinuz-", f, sizeof(f)) ||
 	    util_fmt(k->image, sizeof(k->image), "%s/%s", d, f)) {
@@ -157,15 +186,8 @@ static int unpack_deb(struct vm_kernel *k)
 	}
 	if (util_fmt(k->moddir, sizeof(k->moddir), "%s/lib/modules/%s", root, f + 8))
 		return -ENAMETOOLONG;
-	if (util_fmt(d, sizeof(d), "%s/modules.dep", k->moddir))
-		return -ENAMETOOLONG;
-	if (stat(d, &st)) {
-		const char *dm[] = { "depmod", "-b", root, f + 8, NULL };
-
-		if (vm_exec(dm, NULL))
-			return -EIO;
-	}
-	return 0;
+	/* a cache an earlier version unpacked without modules.dep */
+	return depmod_root(root);
 }
 
 int vm_kernel_resolve(const struct opts *o, struct vm_kernel *k)

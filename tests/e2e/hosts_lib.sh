@@ -1,7 +1,7 @@
 # Machines for the hosts and live tests, on this one (sourced after lib.sh).
 #
 #   root namespace (the controller)
-#     │ mgmt (veth, $HOSTS_NET.K.1 ── .K.2, 10.200-249 by pid), one per machine, ssh port 22
+#     │ mgmt (veth, $HOSTS_NET.K.1 ── .K.2, hosts_net: 10.200-249), one per machine, ssh port 22
 #   ┌─┴──────┐  lan   ┌────────┐ underlay ┌────────┐  lan   ┌────────┐
 #   │ source │────────│  gw1   │══════════│  gw2   │────────│ drain  │
 #   └────────┘        └────────┘          └────────┘        └────────┘
@@ -20,9 +20,28 @@
 # stops every sshd and removes every namespace and veth it made.
 HOSTS_DIR=
 HOSTS_NAMES=
-# The management links live in the root namespace: two test runs at once
-# (two worktrees, a developer and CI) must not hold the same subnet.
-HOSTS_NET="10.$((200 + $$ % 50))"
+HOSTS_NET=
+
+# hosts_net: take a management subnet 10.X (X in 200-249) for this test. The
+# links live in the root namespace, and tests run side by side (tests/run-e2e),
+# as may two trees: X is held by an flock on /run/lock/wgb-e2e-net.X, on
+# fd 8 of this shell (and of what it starts) until they end, and is taken
+# only if no address of the machine is in it.
+hosts_net() {
+	mkdir -p /run/lock
+	_i=0
+	while [ $_i -lt 50 ]; do
+		_x=$((200 + ($$ + _i) % 50))
+		exec 8> "/run/lock/wgb-e2e-net.$_x"
+		if flock -n 8 && ! ip -4 -o addr show | grep -q " 10\.$_x\."; then
+			HOSTS_NET=10.$_x
+			return 0
+		fi
+		exec 8>&-
+		_i=$((_i + 1))
+	done
+	fail "no free management subnet in 10.200-249 (each held by a test running now, or in use)"
+}
 
 hosts_need() {
 	[ -x /usr/sbin/sshd ] || skip "needs openssh-server (make deps installs it)"
@@ -33,6 +52,7 @@ hosts_need() {
 hosts_up() {
 	_topo=${1:-site}
 	hosts_need
+	hosts_net
 	HOSTS_DIR=$(mktemp -d /var/tmp/wgb-hosts.XXXXXX) || fail "mktemp"
 	chmod 755 "$HOSTS_DIR"
 	ssh-keygen -q -t ed25519 -N '' -f "$HOSTS_DIR/id" || fail "ssh-keygen (client)"

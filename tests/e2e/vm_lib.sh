@@ -6,7 +6,7 @@
 #                                             over virtio-serial
 # The guest runs the plain build (an ASan binary cannot be init): make it.
 command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 not installed (ci/install-deps)"
-make -C "$WGB_TOP" -s wgbench >/dev/null || fail "make wgbench (the guest's agent)"
+make -C "$WGB_TOP" -s build/wgbench >/dev/null || fail "make wgbench (the guest's agent)"
 export WGB_AGENT_BIN="$WGB_TOP/build/wgbench"
 DEB=$("$WGB_TOP/ci/fetch-kernel-deb") || skip "no Debian kernel package reachable (apt-get download)"
 WORK=$(mktemp -d /tmp/wgb-e2e-vm.XXXXXX)
