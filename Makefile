@@ -118,9 +118,12 @@ fuzz-smoke: fuzz-build
 
 # `make test`: the README's test command (root: it installs packages and
 # builds namespaces). Unit tests, the fuzz smoke runs, then end-to-end tests
-# (the unit and e2e tests on the ASan/UBSan build).
-test: unit valgrind fuzz-smoke
-	$(Q)tests/run-e2e build-san
+# (the unit and e2e tests on the ASan/UBSan build), several at a time
+# (tests/run-e2e; E2E_JOBS, default 4). The plain build/wgbench is the
+# guests' agent: made first, not by tests running side by side.
+E2E_JOBS ?= 4
+test: unit valgrind fuzz-smoke wgbench
+	$(Q)WGB_E2E_JOBS=$(E2E_JOBS) tests/run-e2e build-san
 
 # The long kill test (tests/e2e/kill_random.sh; `make test` runs a short
 # one): kill -9 at KILLS random moments of each command, spread over its

@@ -9,6 +9,7 @@
 # `cleanup --list` shows the verdicts without removing anything, so this
 # test never touches the testbeds of tests running beside it; the removal
 # without --prefix itself runs only when no other testbed is on the machine.
+# e2e: alone (runs `cleanup` without --prefix: every testbed on the machine is its business)
 . "$(dirname "$0")/lib.sh"
 PFX2=$(printf 'u%s-' "$$" | cut -c1-9)
 tmp=$(mktemp -d /tmp/wgb-e2e-orphans.XXXXXX)

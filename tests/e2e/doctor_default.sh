@@ -11,6 +11,7 @@
 # the counters doctor kept say so (recomputed here from --out's input.json).
 # Either way the MTU and routes are sane (no pmtu-*/mtu-*/route-* finding).
 # Also: bad input exits 2 and touches nothing.
+# e2e: alone (a UDP flood must overflow wireguard-go's socket: CPU-bound)
 . "$WGB_TOP/tests/e2e/lib.sh"
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"; e2e_cleanup' EXIT

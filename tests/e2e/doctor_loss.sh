@@ -9,6 +9,7 @@
 # wireguard-go's sends that the rule drops fail in its socket (ip_out_discards);
 # kernel WireGuard counts them as tx_dropped on its own device, which doctor
 # splits with the rule's counter, read back by the sampler.
+# e2e: alone (counts a 1% loss: a loaded machine's own drops would add to it)
 . "$WGB_TOP/tests/e2e/lib.sh"
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"; e2e_cleanup' EXIT

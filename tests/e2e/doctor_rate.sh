@@ -5,6 +5,7 @@
 #   source ── gw1 ══[tbf 40mbit]══ gw2 ── drain
 #
 # tcp-single is pinned at the shaper's rate with overlimits: rate-limited.
+# e2e: alone (the tunnel must reach the shaper's rate: CPU-bound)
 . "$WGB_TOP/tests/e2e/lib.sh"
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"; e2e_cleanup' EXIT

@@ -18,6 +18,7 @@
 # below alpha 0.05); trend must draw; the OpenMetrics
 # file must parse with the Prometheus client's strict parser; the baseline of
 # the last run must be the runs before it with the same variant content.
+# e2e: ~50 s (its time alone, for the order: longest first)
 . "$WGB_TOP/tests/e2e/lib.sh"
 tmp=$(mktemp -d /tmp/wgb-hist.XXXXXX)
 trap 'rm -rf "$tmp"; e2e_cleanup' EXIT

@@ -5,6 +5,7 @@
 # machine whose sshd is gone (exit 2 for all of them, nothing touched on any
 # machine), and a machine whose agent dies mid-run (the run fails, the
 # other machines are cleaned up).
+# e2e: ~25 s (its time alone, for the order: longest first)
 . "$WGB_TOP/tests/e2e/lib.sh"
 . "$WGB_TOP/tests/e2e/hosts_lib.sh"
 hosts_up site

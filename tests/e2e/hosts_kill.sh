@@ -4,6 +4,7 @@
 # --hosts` then finds at most the rest. And when the agents are killed too
 # (nobody left to tear down), cleanup --hosts removes everything from each
 # machine's state file: addresses, routes, rules, tunnels, files.
+# e2e: ~16 s (its time alone, for the order: longest first)
 . "$WGB_TOP/tests/e2e/lib.sh"
 . "$WGB_TOP/tests/e2e/hosts_lib.sh"
 hosts_up site

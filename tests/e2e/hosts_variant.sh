@@ -7,6 +7,8 @@
 # every machine where the machine has it, else its variant is skipped with
 # the reason (these machines are namespaces: net.core.netdev_* is the
 # kernel's, not theirs).
+# e2e: host-wide (a machine-wide sysctl, which the test machines share with the host)
+# e2e: ~19 s (its time alone, for the order: longest first)
 . "$WGB_TOP/tests/e2e/lib.sh"
 . "$WGB_TOP/tests/e2e/hosts_lib.sh"
 hosts_up site

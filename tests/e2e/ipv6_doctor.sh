@@ -17,6 +17,7 @@
 #
 #   underlay 1492, tunnel 1420, --ip 6 → mtu-mismatch with the IPv6
 #     overhead (80) in its evidence, 8 bytes in excess.
+# e2e: ~36 s (its time alone, for the order: longest first)
 . "$WGB_TOP/tests/e2e/lib.sh"
 command -v jq >/dev/null || skip "jq is not installed"
 command -v wireguard-go >/dev/null || skip "wireguard-go is not installed"

@@ -7,6 +7,7 @@
 #
 #   source --lan-- gw1 ==underlay== gw2 --lan-- drain
 #   (iperf3 clients, probe)                (iperf3 servers, reflector)
+# e2e: ~65 s (its time alone, for the order: longest first)
 . "$WGB_TOP/tests/e2e/lib.sh"
 command -v jq >/dev/null || skip "jq is not installed"
 command -v wireguard-go >/dev/null || skip "wireguard-go is not installed"

@@ -10,6 +10,8 @@
 # long one: 20 of each, the moments spread over the measured duration.
 # --backend hosts has its own kill test (hosts_kill.sh: the machines' agents
 # and `cleanup --hosts`, not this machine's namespaces).
+# e2e: host-wide (a host sysctl, and every host knob checked as before after each kill)
+# e2e: ~45 s (its time alone, for the order: longest first)
 . "$(dirname "$0")/lib.sh"
 . "$WGB_TOP/tests/e2e/kill_lib.sh"
 command -v jq >/dev/null || skip "jq is not installed"
@@ -39,7 +41,7 @@ elif ! command -v qemu-system-x86_64 >/dev/null; then
 elif ! DEB=$("$WGB_TOP/ci/fetch-kernel-deb"); then
 	echo "kill: note: no Debian kernel package reachable: the guest backends are not killed here"
 else
-	make -C "$WGB_TOP" -s wgbench >/dev/null || fail "make wgbench (the guests' agent)"
+	make -C "$WGB_TOP" -s build/wgbench >/dev/null || fail "make wgbench (the guests' agent)"
 	export WGB_AGENT_BIN="$WGB_TOP/build/wgbench"
 	# shellcheck disable=SC2086
 	kill_series "--backend vm" "$ng" 40 "$WGBENCH" run --backend vm --kernel-deb "$DEB" \

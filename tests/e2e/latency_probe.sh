@@ -16,6 +16,7 @@
 # and a second probe of the bulk's size (small ones slip into the gaps the
 # bulk leaves) counts losses when the queue drops. Last, the user-clock
 # fallback. Everything made here is removed on EXIT.
+# e2e: alone (idle RTT below 5 ms and RTT against ping: scheduling delay of a loaded machine)
 . "$(dirname "$0")/lib.sh"
 
 TOOL=$(dirname "$WGBENCH")/tests/tools/latency_probe

@@ -22,6 +22,7 @@
 # idle RTT below 5 ms; probes lost counted where the queues drop (the tbf's
 # drops with the short queue, the tunnel device's with the long one); the
 # long queue's RTT far above the short one's. Everything is removed on EXIT.
+# e2e: alone (a UDP overload must fill a 50 Mbit/s shaper; RTT against ping)
 . "$(dirname "$0")/lib.sh"
 command -v wireguard-go >/dev/null || modprobe -n wireguard 2>/dev/null || skip "no WireGuard implementation"
 for c in ping jq tc; do

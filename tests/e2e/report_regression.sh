@@ -12,6 +12,7 @@
 # regression: Δ 0, equivalent where the noise allows it, else inconclusive.
 # (The false-alarm rate of two separate runs is measured by make bench:
 # tests/bench.d/compare.sh.)
+# e2e: alone (judges CPU-bound throughput: another test is interference)
 . "$WGB_TOP/tests/e2e/lib.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"; e2e_cleanup' EXIT

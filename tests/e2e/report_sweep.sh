@@ -5,6 +5,8 @@
 #   --param net.core.netdev_budget --values 300,600 (a generated variant per value)
 # Each must leave one results directory per value and the scaling plot with
 # its data (one row per value). Throughput values are not asserted.
+# e2e: host-wide (sweeps the host-wide net.core.netdev_budget)
+# e2e: ~43 s (its time alone, for the order: longest first)
 . "$WGB_TOP/tests/e2e/lib.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"; e2e_cleanup' EXIT

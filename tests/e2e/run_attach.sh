@@ -3,6 +3,8 @@
 # puts back what a variant changed, and leaves it up (same tunnel processes);
 # what would need another testbed, a missing, busy or stale one are refused
 # with exit 2 before anything is written.
+# e2e: host-wide (socket-buffers sets host-wide sysctls)
+# e2e: ~22 s (its time alone, for the order: longest first)
 . "$(dirname "$0")/lib.sh"
 command -v wireguard-go >/dev/null || modprobe -n wireguard 2>/dev/null || skip "no WireGuard implementation"
 V="$WGB_TOP/scenarios/variants"

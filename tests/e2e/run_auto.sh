@@ -13,6 +13,7 @@
 # CPU above the limit): it is set aside, and a pair with fewer than two calm
 # repeats on a side stays undecided; the test then asserts what the rule
 # says for that case instead of a regression.
+# e2e: alone (stops when pairs are decided: another test would disturb the repeats)
 . "$(dirname "$0")/lib.sh"
 command -v jq >/dev/null || skip "jq not installed (ci/install-deps installs it)"
 tmp=$(mktemp -d /tmp/wgb-e2e-run-auto.XXXXXX)

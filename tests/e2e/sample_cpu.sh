@@ -5,6 +5,7 @@
 #
 #   source ──lan── gw1 ══underlay══ gw2 ──lan── drain      (wgbench topo up)
 #   [taskset -c 1 busy loop]
+# e2e: alone (reads every core's load: another test's is noise)
 . "$WGB_TOP/tests/e2e/lib.sh"
 LOOP=
 trap '[ -n "$LOOP" ] && kill $LOOP 2>/dev/null; e2e_cleanup' EXIT

@@ -9,6 +9,7 @@
 #
 #   source ──lan── gw1 ══[tbf]══ gw2 ──lan── drain
 #   iperf3 -c -u -b 0                         iperf3 -s
+# e2e: alone (a UDP flood that overflows wireguard-go's socket: CPU-bound)
 . "$WGB_TOP/tests/e2e/lib.sh"
 SRV=
 trap '[ -n "$SRV" ] && kill $SRV 2>/dev/null; e2e_cleanup' EXIT

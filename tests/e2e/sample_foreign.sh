@@ -7,6 +7,7 @@
 #
 #   source ──lan── gw1 ══underlay══ gw2 ──lan── drain      (wgbench topo up)
 #   [loop A: inside]                  [loop B: root namespace, outside]
+# e2e: alone (tells the testbed's CPU from the machine's: another test is foreign load)
 . "$WGB_TOP/tests/e2e/lib.sh"
 LOOP=
 trap '[ -n "$LOOP" ] && kill $LOOP 2>/dev/null; e2e_cleanup; rm -rf "$TMP"' EXIT

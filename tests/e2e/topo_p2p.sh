@@ -5,6 +5,7 @@
 # the two gateways'), the doctor, nothing left.
 #
 #   gw1 ══underlay══ gw2        tunnel k: 10.102.k.1 ══ 10.102.k.2
+# e2e: ~24 s (its time alone, for the order: longest first)
 . "$WGB_TOP/tests/e2e/lib.sh"
 WORK=$(mktemp -d /tmp/wgb-p2p.XXXXXX)
 trap 'e2e_cleanup; rm -rf "$WORK"' EXIT

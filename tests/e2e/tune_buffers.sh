@@ -25,6 +25,7 @@
 # start), tuned.json, the sysctl.d file applied in a scratch namespace (its
 # host-wide part shown read-only there), the unit verified by
 # systemd-analyze, the script parsed, nothing left, host values as before.
+# e2e: alone (socket-buffers sets host-wide sysctls; the kept candidate is judged on CPU-bound throughput)
 . "$(dirname "$0")/lib.sh"
 command -v jq >/dev/null || skip "jq not installed (ci/install-deps installs it)"
 command -v systemd-analyze >/dev/null || skip "systemd-analyze not installed (ci/install-deps installs systemd)"

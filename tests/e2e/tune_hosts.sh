@@ -18,6 +18,7 @@
 # under tcp-single's load from ~5 ms to 25-45 ms here): the RTT guard
 # rejects that by default, as it should (tune_buffers); --rtt-slack 1000
 # accepts it, and the test checks that the rise was said, not hidden.
+# e2e: ~41 s (its time alone, for the order: longest first)
 . "$WGB_TOP/tests/e2e/lib.sh"
 . "$WGB_TOP/tests/e2e/hosts_lib.sh"
 command -v jq >/dev/null || skip "jq not installed (ci/install-deps installs it)"

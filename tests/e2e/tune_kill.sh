@@ -10,6 +10,8 @@
 #   source ──lan── gw1 ══underlay══ gw2 ──lan── drain
 #   the start: 16 KB TCP windows; the candidate: socket-buffers (host-wide
 #   rmem_max/wmem_max among its values)
+# e2e: host-wide (socket-buffers sets host-wide sysctls)
+# e2e: ~22 s (its time alone, for the order: longest first)
 . "$(dirname "$0")/lib.sh"
 command -v jq >/dev/null || skip "jq not installed (ci/install-deps installs it)"
 tmp=$(mktemp -d /tmp/wgb-e2e-tune-kill.XXXXXX)

@@ -9,6 +9,8 @@
 # testbed is asked for (it used to stop tune with EINVAL). mtu-1420 changes
 # this machine's tunnel MTU: measured against the start, reverted after.
 # --no-doctor keeps it short (the live doctor is live_doctor's).
+# e2e: host-wide (mtu-1420 sets machine-wide sysctls, which live machines share with the host)
+# e2e: ~14 s (its time alone, for the order: longest first)
 . "$WGB_TOP/tests/e2e/lib.sh"
 . "$WGB_TOP/tests/e2e/hosts_lib.sh"
 . "$WGB_TOP/tests/e2e/live_lib.sh"

@@ -5,6 +5,7 @@
 # removed with the testbed), threaded NAPI on wireguard-go's TUN (no NAPI,
 # on any kernel), a tunnel knob on a --wg none testbed, a file with every
 # kind of mistake.
+# e2e: host-wide (requires the host-wide net.core.netdev_budget unchanged by a refused variant)
 . "$WGB_TOP/tests/e2e/lib.sh"
 . "$WGB_TOP/tests/e2e/kernel_lib.sh"
 command -v wireguard-go >/dev/null || skip "wireguard-go is not installed"

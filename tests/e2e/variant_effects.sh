@@ -7,6 +7,7 @@
 #
 #   source ──lan── gw1 ══underlay (knobs here)══ gw2 ──lan── drain
 #                   \_____ tunnel 0 (wireguard-go) _____/
+# e2e: alone (must saturate a 40 Mbit/s shaper: CPU-bound)
 . "$WGB_TOP/tests/e2e/lib.sh"
 command -v jq >/dev/null || skip "jq is not installed"
 command -v iperf3 >/dev/null || skip "iperf3 is not installed"

@@ -3,6 +3,7 @@
 # --variant` + `topo down`, and after a SIGKILLed `topo up --variant` +
 # `wgbench cleanup`. Compares snapshots of every host sysctl under
 # net.core and net.ipv4 (the ones variants touch live there).
+# e2e: host-wide (host-wide sysctls changed and checked back)
 . "$WGB_TOP/tests/e2e/lib.sh"
 command -v wireguard-go >/dev/null || skip "wireguard-go is not installed"
 V="$WGB_TOP/scenarios/variants"

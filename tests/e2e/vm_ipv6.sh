@@ -11,6 +11,7 @@
 # 2. --ip dual --inner dual --tunnels 2: tcp-fwd's flows alternate families,
 #    so both share each tunnel at once (one tunnel over IPv4, one over IPv6).
 # Short runs under TCG: the point is that everything runs and is recorded.
+# e2e: ~56 s (its time alone, for the order: longest first)
 . "$WGB_TOP/tests/e2e/lib.sh"
 . "$WGB_TOP/tests/e2e/vm_lib.sh"
 command -v jq >/dev/null || skip "jq is not installed"

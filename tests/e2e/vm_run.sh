@@ -1,6 +1,7 @@
 #!/bin/sh
 # wgbench run --backend vm: a Debian kernel boots in QEMU, the guest's kernel
 # WireGuard carries one short scenario, the results come back complete.
+# e2e: ~18 s (its time alone, for the order: longest first)
 . "$WGB_TOP/tests/e2e/lib.sh"
 . "$WGB_TOP/tests/e2e/vm_lib.sh"
 

@@ -6,6 +6,7 @@
 #
 #   sweep ─┬─ flows=1 ──QEMU──> guest kernel: netns testbed, tcp-single x1
 #          └─ flows=2 ──QEMU──> guest kernel: netns testbed, tcp-single x2
+# e2e: ~36 s (its time alone, for the order: longest first)
 . "$WGB_TOP/tests/e2e/lib.sh"
 . "$WGB_TOP/tests/e2e/vm_lib.sh"
 

@@ -13,6 +13,7 @@
 #    over IPv6 (the endpoints say so), the flows alternate families over the
 #    tunnels (10.103.0.10, 10.103.0.11, fd77:103::10, fd77:103::11), each
 #    with throughput. Nothing of QEMU is left.
+# e2e: ~40 s (its time alone, for the order: longest first)
 . "$WGB_TOP/tests/e2e/lib.sh"
 . "$WGB_TOP/tests/e2e/vm_lib.sh"
 . "$WGB_TOP/tests/e2e/vms_lib.sh"
