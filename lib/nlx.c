@@ -399,21 +399,37 @@ struct addr_walk {
 	struct nlx_link_info *info;
 };
 
+/* Whether the n entries of len bytes at list hold the one at a. */
+static bool seen(const void *list, size_t n, size_t len, const void *a)
+{
+	size_t k;
+
+	for (k = 0; k < n; k++)
+		if (!memcmp((const uint8_t *)list + k * len, a, len))
+			return true;
+	return false;
+}
+
+/* An address seen twice is taken once: when the kernel marks a dump
+ * interrupted (an IPv6 address leaving DAD changes the table), libnl's
+ * nl_cache_refill() dumps again into the cache without clearing it, so the
+ * cache can hold the same address twice (seen on a loaded machine). */
 static void collect_addr(struct nl_object *o, void *arg)
 {
 	struct addr_walk *w = arg;
 	struct rtnl_addr *ra = (struct rtnl_addr *)o;
 	struct nl_addr *local = rtnl_addr_get_local(ra);
 	struct nlx_link_info *i = w->info;
+	const uint8_t *b;
 
 	if (rtnl_addr_get_ifindex(ra) != w->ifindex || !local)
 		return;
+	b = nl_addr_get_binary_addr(local);
 	if (rtnl_addr_get_family(ra) == AF_INET6) {
 		/* the plan's, not the link-local ones every link has */
-		const uint8_t *b = nl_addr_get_binary_addr(local);
-
 		if (i->n_addr6 >= ARRAY_SIZE(i->addr6) || nl_addr_get_len(local) != sizeof(struct in6_addr) ||
-		    (b[0] == 0xfe && (b[1] & 0xc0) == 0x80))
+		    (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) ||
+		    seen(i->addr6, i->n_addr6, sizeof(i->addr6[0]), b))
 			return;
 		memcpy(&i->addr6[i->n_addr6], b, sizeof(struct in6_addr));
 		i->plen6[i->n_addr6++] = (unsigned int)rtnl_addr_get_prefixlen(ra);
@@ -421,9 +437,10 @@ static void collect_addr(struct nl_object *o, void *arg)
 	}
 	if (rtnl_addr_get_family(ra) != AF_INET)
 		return;
-	if (i->n_addr >= ARRAY_SIZE(i->addr) || nl_addr_get_len(local) != sizeof(struct in_addr))
+	if (i->n_addr >= ARRAY_SIZE(i->addr) || nl_addr_get_len(local) != sizeof(struct in_addr) ||
+	    seen(i->addr, i->n_addr, sizeof(i->addr[0]), b))
 		return;
-	memcpy(&i->addr[i->n_addr], nl_addr_get_binary_addr(local), sizeof(struct in_addr));
+	memcpy(&i->addr[i->n_addr], b, sizeof(struct in_addr));
 	i->plen[i->n_addr] = (unsigned int)rtnl_addr_get_prefixlen(ra);
 	i->n_addr++;
 }
